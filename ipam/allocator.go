@@ -1,0 +1,244 @@
+package ipam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/calico-win/cni/datastore"
+)
+
+// defaultMaxBlocks is Calico's built-in per-host block limit when neither
+// the IPAMConfig nor the request sets one.
+const defaultMaxBlocks = 20
+
+// maxAttempts bounds retries after lost compare-and-swaps.
+const maxAttempts = 50
+
+// existsBatch is how many candidate blocks one BlocksExist call checks.
+const existsBatch = 64
+
+// Allocator assigns and releases addresses for one host.
+type Allocator struct {
+	Store datastore.IPAMStore
+	Host  string
+	// Lock, when set, serialises this host's IPAM transactions (a short host
+	// lock around read-modify-write, so local processes do not collide on
+	// the block's compare-and-swap). It is never held across HNS work.
+	Lock func(ctx context.Context) (unlock func(), err error)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Request is one address request.
+type Request struct {
+	HandleID string
+	// Attrs go into the allocation's secondary attributes (node, pod,
+	// namespace); the timestamp is added.
+	Attrs map[string]string
+	// Pools are the pool names or CIDRs to use (ipam.ipv4_pools); empty = all.
+	Pools []string
+	// MaxBlocks caps the host's blocks for this request (1 with
+	// windows_use_single_network); 0 = no request-level cap.
+	MaxBlocks int
+	// IP, when valid, is the address to assign (CNI_ARGS IP=).
+	IP netip.Addr
+	// NamespaceLabels, when known, are matched against pool namespace selectors.
+	NamespaceLabels map[string]string
+}
+
+// Assignment is the outcome of Assign.
+type Assignment struct {
+	Addr  netip.Addr
+	Block netip.Prefix // the block, whose mask the CNI result carries
+	Pool  datastore.IPPool
+	// Existing is true when the handle already held the address (a repeated ADD).
+	Existing bool
+	// Snapshot is the first read, including what the caller added to it.
+	Snapshot *datastore.Snapshot
+}
+
+func (a *Allocator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Allocator) lock(ctx context.Context) (func(), error) {
+	if a.Lock == nil {
+		return func() {}, nil
+	}
+	return a.Lock(ctx)
+}
+
+// Assign gives req.HandleID an address: the one it already holds, the one
+// asked for with req.IP, or the next free one of this host's blocks,
+// claiming a new block when they are full. extra is added to the first
+// datastore read, so a caller can fetch what it needs in the same round trip.
+// A steady-state assignment costs three round trips: read, read the blocks,
+// commit the block and handle together.
+func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Query) (*Assignment, error) {
+	unlock, err := a.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var first *datastore.Snapshot
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		q := extra
+		q.Config, q.Pools = true, true
+		q.Node, q.Affinities = a.Host, a.Host
+		q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
+		snap, err := a.Store.Read(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = snap
+		}
+		asg, err := a.assignOnce(ctx, req, snap)
+		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrNotFound) {
+			slog.Debug("IPAM write lost a race, retrying", "attempt", attempt, "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		asg.Snapshot = first
+		return asg, nil
+	}
+	return nil, fmt.Errorf("assigning an address for %s: %w after %d attempts", req.HandleID, datastore.ErrConflict, maxAttempts)
+}
+
+// plan is one attempt's view: the snapshot plus the blocks read for it.
+type plan struct {
+	req    Request
+	snap   *datastore.Snapshot
+	pools  []datastore.IPPool
+	handle *datastore.Versioned[datastore.Handle]
+	blocks map[netip.Prefix]datastore.Versioned[datastore.Block]
+}
+
+func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore.Snapshot) (*Assignment, error) {
+	if snap.Config == nil || !snap.Config.StrictAffinity {
+		return nil, ErrStrictAffinity
+	}
+	if snap.Node == nil {
+		return nil, fmt.Errorf("%w: %q (is calico-node running on it?)", ErrNoNode, a.Host)
+	}
+	pools, err := selectPools(snap.Pools, req.Pools, snap.Node, req.NamespaceLabels)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	p := &plan{req: req, snap: snap, pools: pools}
+	if h, ok := snap.Handles[req.HandleID]; ok {
+		p.handle = &h
+	}
+	// Second round trip: every block we may use, known so far.
+	var want []netip.Prefix
+	if p.handle != nil {
+		for c := range p.handle.Value.Block {
+			if pfx, err := netip.ParsePrefix(c); err == nil {
+				want = append(want, pfx)
+			}
+		}
+	}
+	for _, af := range snap.Affinities {
+		want = append(want, af.Value.CIDR)
+	}
+	if req.IP.IsValid() {
+		pool := poolOf(snap.Pools, req.IP)
+		if pool == nil || pool.Disabled {
+			return nil, fmt.Errorf("%w: IP %s is not in any enabled IP pool", ErrInvalidRequest, req.IP)
+		}
+		want = append(want, netip.PrefixFrom(req.IP, blockBits(*pool)).Masked())
+	}
+	p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{}
+	if len(want) > 0 {
+		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: uniq(want)})
+		if err != nil {
+			return nil, err
+		}
+		p.blocks = s2.Blocks
+	}
+	if asg := p.existing(); asg != nil {
+		return asg, nil
+	}
+	if req.IP.IsValid() {
+		return a.assignIP(ctx, p)
+	}
+	return a.autoAssign(ctx, p)
+}
+
+// existing returns the address the handle already holds, if any.
+func (p *plan) existing() *Assignment {
+	if p.handle == nil {
+		return nil
+	}
+	for _, c := range slices.Sorted(maps.Keys(p.handle.Value.Block)) {
+		pfx, err := netip.ParsePrefix(c)
+		if err != nil {
+			continue
+		}
+		b, ok := p.blocks[pfx]
+		if !ok {
+			continue
+		}
+		for _, addr := range addrsOf(&b.Value, p.req.HandleID) {
+			if p.req.IP.IsValid() && addr != p.req.IP {
+				continue
+			}
+			asg := &Assignment{Addr: addr, Block: pfx, Existing: true}
+			if pool := poolOf(p.snap.Pools, addr); pool != nil {
+				asg.Pool = *pool
+			}
+			return asg
+		}
+	}
+	return nil
+}
+
+func (a *Allocator) attribute(req Request) datastore.Attribute {
+	sec := maps.Clone(req.Attrs)
+	if sec == nil {
+		sec = map[string]string{}
+	}
+	sec["timestamp"] = a.now().UTC().String()
+	return datastore.Attribute{HandleID: ptr(req.HandleID), Secondary: sec}
+}
+
+// handleWrite returns the write that records one more address of the handle
+// in block cidr. Counts for blocks that no longer hold the handle are
+// dropped, so a handle left behind by an interrupted write is repaired.
+func (p *plan) handleWrite(cidr netip.Prefix) datastore.Write[datastore.Handle] {
+	if p.handle == nil {
+		return datastore.Write[datastore.Handle]{Op: datastore.Create, Value: datastore.Handle{
+			HandleID: p.req.HandleID, Block: map[string]int{cidr.String(): 1}}}
+	}
+	h := p.handle.Value
+	counts := map[string]int{}
+	for c, n := range h.Block {
+		pfx, err := netip.ParsePrefix(c)
+		if b, ok := p.blocks[pfx]; err == nil && ok {
+			if held := len(addrsOf(&b.Value, p.req.HandleID)); held > 0 {
+				counts[c] = held
+			}
+		} else if err == nil && n > 0 {
+			counts[c] = n // a block we did not read: keep Calico's count
+		}
+	}
+	counts[cidr.String()]++
+	h.Block, h.Deleted = counts, false
+	return datastore.Write[datastore.Handle]{Op: datastore.Update, Value: h, Rev: p.handle.Rev}
+}
+
+func uniq(in []netip.Prefix) []netip.Prefix {
+	slices.SortFunc(in, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	return slices.Compact(in)
+}

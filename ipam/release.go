@@ -1,0 +1,141 @@
+package ipam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/calico-win/cni/datastore"
+)
+
+// Release frees every address of the given handles and deletes the handles,
+// in one Change: a handle never outlives its addresses, nor an address its
+// handle. Missing handles are not an error (DEL is idempotent). A block left
+// empty and without affinity is deleted. Unlike Calico, release does not
+// require strict affinity: freeing is always safe, and a DEL must not fail
+// because the IPAM configuration changed. It returns the freed addresses.
+func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Addr, error) {
+	unlock, err := a.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		freed, err := a.releaseOnce(ctx, handles)
+		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrNotFound) {
+			continue
+		}
+		return freed, err
+	}
+	return nil, fmt.Errorf("releasing %v: %w after %d attempts", handles, datastore.ErrConflict, maxAttempts)
+}
+
+func (a *Allocator) releaseOnce(ctx context.Context, handles []string) ([]netip.Addr, error) {
+	snap, err := a.Store.Read(ctx, datastore.Query{Handles: handles})
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Handles) == 0 {
+		return nil, nil
+	}
+	var cidrs []netip.Prefix
+	for _, h := range snap.Handles {
+		for c := range h.Value.Block {
+			if pfx, err := netip.ParsePrefix(c); err == nil {
+				cidrs = append(cidrs, pfx)
+			}
+		}
+	}
+	blocks := map[netip.Prefix]datastore.Versioned[datastore.Block]{}
+	if len(cidrs) > 0 {
+		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: uniq(cidrs)})
+		if err != nil {
+			return nil, err
+		}
+		blocks = s2.Blocks
+	}
+	var c datastore.Change
+	var freed []netip.Addr
+	for _, cidr := range slices.SortedFunc(maps.Keys(blocks), func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) }) {
+		b := blocks[cidr]
+		blk := b.Value
+		n := 0
+		for _, h := range handles {
+			if _, ok := snap.Handles[h]; !ok {
+				continue
+			}
+			freed = append(freed, addrsOf(&blk, h)...)
+			n += release(&blk, h)
+		}
+		switch {
+		case n == 0:
+		case isEmpty(&blk) && blk.Affinity == nil:
+			c.Blocks = append(c.Blocks, datastore.Write[datastore.Block]{Op: datastore.Delete, Value: blk, Rev: b.Rev})
+		default:
+			c.Blocks = append(c.Blocks, datastore.Write[datastore.Block]{Op: datastore.Update, Value: blk, Rev: b.Rev})
+		}
+	}
+	for _, h := range handles {
+		if hv, ok := snap.Handles[h]; ok {
+			c.Handles = append(c.Handles, datastore.Write[datastore.Handle]{Op: datastore.Delete, Value: hv.Value, Rev: hv.Rev})
+		}
+	}
+	if err := a.Store.Commit(ctx, c); err != nil {
+		return nil, err
+	}
+	if len(freed) > 0 {
+		slog.Info("released addresses", "handles", handles, "addresses", freed)
+	}
+	return freed, nil
+}
+
+// GC releases the handles with the given prefix (for example "Calico.") that
+// hold addresses in this host's blocks and for which keep returns false. It
+// looks only at this host's blocks, so it never touches another node's
+// allocations. It returns the released handle IDs.
+func (a *Allocator) GC(ctx context.Context, prefix string, keep func(handleID string) bool) ([]string, error) {
+	snap, err := a.Store.Read(ctx, datastore.Query{Affinities: a.Host})
+	if err != nil {
+		return nil, err
+	}
+	var cidrs []netip.Prefix
+	for _, af := range snap.Affinities {
+		cidrs = append(cidrs, af.Value.CIDR)
+	}
+	if len(cidrs) == 0 {
+		return nil, nil
+	}
+	s2, err := a.Store.Read(ctx, datastore.Query{Blocks: cidrs})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var stale []string
+	for _, b := range s2.Blocks {
+		if hostOf(&b.Value) != a.Host {
+			continue
+		}
+		for _, at := range b.Value.Attributes {
+			if at.HandleID == nil || !strings.HasPrefix(*at.HandleID, prefix) || seen[*at.HandleID] {
+				continue
+			}
+			seen[*at.HandleID] = true
+			if !keep(*at.HandleID) {
+				stale = append(stale, *at.HandleID)
+			}
+		}
+	}
+	slices.Sort(stale)
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	if _, err := a.Release(ctx, stale...); err != nil {
+		return nil, err
+	}
+	return stale, nil
+}
