@@ -1,0 +1,103 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/calico-win/cni/hns"
+)
+
+// OverlaySpec describes the VXLAN network calico-node creates on a Windows
+// node (node-service.ps1 / ensureVxlanNetworkExists).
+type OverlaySpec struct {
+	Name         string       // "Calico"
+	Subnet       netip.Prefix // the node's IPAM block, e.g. 10.244.5.0/26
+	Gateway      netip.Addr   // zero: the first host address (.1)
+	VNI          uint32       // zero: 4096, Calico's default
+	ManagementIP netip.Addr   // the host adapter's address; zero: none
+	AdapterName  string       // zero: "Ethernet"
+}
+
+// DefaultVNI is Calico's default VXLAN VNI (Windows rejects less than 4096).
+const DefaultVNI = 4096
+
+func (sp OverlaySpec) withDefaults() OverlaySpec {
+	sp.Subnet = sp.Subnet.Masked()
+	if !sp.Gateway.IsValid() {
+		sp.Gateway = sp.Subnet.Addr().Next()
+	}
+	if sp.VNI == 0 {
+		sp.VNI = DefaultVNI
+	}
+	if sp.AdapterName == "" {
+		sp.AdapterName = "Ethernet"
+	}
+	return sp
+}
+
+func settings(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with plain structs
+	}
+	return b
+}
+
+// OverlayNetwork returns the create request for spec, in the shape of
+// reference §1.7: Overlay, one static subnet with its default route and
+// VSID, the adapter name, and (standing for the adapter's address) a
+// ProviderAddress policy when spec has a management IP.
+func OverlayNetwork(spec OverlaySpec) *hns.Network {
+	sp := spec.withDefaults()
+	vsid := settings(hns.Policy{Type: "VSID", Settings: settings(struct{ IsolationId uint32 }{sp.VNI})})
+	n := &hns.Network{
+		Name: sp.Name,
+		Type: "Overlay",
+		Ipams: []hns.Ipam{{Type: "Static", Subnets: []hns.Subnet{{
+			IpAddressPrefix: sp.Subnet.String(),
+			Routes:          []hns.Route{{NextHop: sp.Gateway.String(), DestinationPrefix: "0.0.0.0/0"}},
+			Policies:        []json.RawMessage{vsid},
+		}}}},
+		Policies:      []hns.Policy{{Type: "NetAdapterName", Settings: settings(struct{ NetworkAdapterName string }{sp.AdapterName})}},
+		SchemaVersion: hns.V2,
+	}
+	if sp.ManagementIP.IsValid() {
+		n.Policies = append(n.Policies, hns.Policy{Type: "ProviderAddress",
+			Settings: settings(struct{ ProviderAddress string }{sp.ManagementIP.String()})})
+	}
+	return n
+}
+
+// SetupOverlay does what calico-node does on a Windows VXLAN node: create
+// the network (its management IP appearing after mgmtDelay), add the
+// HostRoute policy, and create the "<name>_ep" host endpoint, a remote
+// endpoint on the block's third address (.2) carrying the management IP as
+// provider address. It returns the network as read back after creation.
+func (s *Sim) SetupOverlay(ctx context.Context, spec OverlaySpec, mgmtDelay time.Duration) (*hns.Network, error) {
+	sp := spec.withDefaults()
+	n, err := s.CreateNetworkWithDelay(ctx, OverlayNetwork(sp), mgmtDelay)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.AddNetworkPolicy(ctx, n.Id, []hns.Policy{{Type: "HostRoute", Settings: json.RawMessage(`{}`)}}); err != nil {
+		return nil, fmt.Errorf("adding HostRoute: %w", err)
+	}
+	hostEP := &hns.Endpoint{
+		Name:               sp.Name + "_ep",
+		HostComputeNetwork: n.Id,
+		IpConfigurations:   []hns.IpConfig{{IpAddress: sp.Subnet.Addr().Next().Next().String()}},
+		Flags:              hns.EndpointFlagRemote,
+		SchemaVersion:      hns.V2,
+	}
+	if sp.ManagementIP.IsValid() {
+		hostEP.Policies = []hns.Policy{{Type: "ProviderAddress",
+			Settings: settings(struct{ ProviderAddress string }{sp.ManagementIP.String()})}}
+	}
+	if _, err := s.CreateEndpoint(ctx, hostEP); err != nil {
+		return nil, fmt.Errorf("creating host endpoint %s: %w", hostEP.Name, err)
+	}
+	return s.GetNetworkByID(ctx, n.Id)
+}

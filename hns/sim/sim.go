@@ -1,0 +1,216 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/calico-win/cni/hns"
+)
+
+// DirEnv names the environment variable that selects the state directory.
+const DirEnv = "CALICO_HNS_SIM_DIR"
+
+// Sim is a simulated HNS backed by a state directory. It implements
+// hns.Client; several Sims (in one process or many) opening the same
+// directory share one HNS. A Sim holds no open files between calls.
+type Sim struct {
+	st  store
+	now func() time.Time
+}
+
+var _ hns.Client = (*Sim)(nil)
+
+// Config is the persisted configuration of the simulated host: every
+// process opening the directory sees it.
+type Config struct {
+	// Version is what Version reports; hns.FeaturesFor derives features from it.
+	Version hns.Version
+	// CascadeNetworkDelete makes DeleteNetwork delete the network's endpoints;
+	// when false it refuses with 0x803b002c while endpoints remain.
+	CascadeNetworkDelete bool
+	// ManagementIPDelay is how long after CreateNetwork the network's
+	// ProviderAddress policy (management IP) becomes visible.
+	ManagementIPDelay time.Duration
+	// DetachNotAttachedCode is the code of DetachEndpoint for an endpoint not
+	// attached to that namespace (0x803b0034 by default; 0x490 is the other
+	// plausible answer, see reference §5.2).
+	DetachNotAttachedCode uint32
+}
+
+// DefaultConfig is a recent Windows Server host (HNS 15.4: every feature).
+func DefaultConfig() Config {
+	return Config{
+		Version:               hns.Version{Major: 15, Minor: 4},
+		CascadeNetworkDelete:  true,
+		DetachNotAttachedCode: hns.EndpointNotAttached,
+	}
+}
+
+// Option configures Open. Options that change Config are persisted.
+type Option func(*openOptions)
+
+type openOptions struct {
+	edits []func(*Config)
+	now   func() time.Time
+}
+
+// WithVersion sets (and persists) the HNS version.
+func WithVersion(v hns.Version) Option {
+	return withEdit(func(c *Config) { c.Version = v })
+}
+
+// WithManagementIPDelay sets (and persists) Config.ManagementIPDelay.
+func WithManagementIPDelay(d time.Duration) Option {
+	return withEdit(func(c *Config) { c.ManagementIPDelay = d })
+}
+
+// WithCascadeNetworkDelete sets (and persists) Config.CascadeNetworkDelete.
+func WithCascadeNetworkDelete(cascade bool) Option {
+	return withEdit(func(c *Config) { c.CascadeNetworkDelete = cascade })
+}
+
+// WithDetachNotAttachedCode sets (and persists) Config.DetachNotAttachedCode.
+func WithDetachNotAttachedCode(code uint32) Option {
+	return withEdit(func(c *Config) { c.DetachNotAttachedCode = code })
+}
+
+// WithClock replaces time.Now for this Sim only (not persisted), for tests
+// of time-dependent behaviour such as the management-IP delay.
+func WithClock(now func() time.Time) Option {
+	return func(o *openOptions) { o.now = now }
+}
+
+func withEdit(f func(*Config)) Option {
+	return func(o *openOptions) { o.edits = append(o.edits, f) }
+}
+
+// Open opens (creating if needed) the simulated HNS whose state lives in dir.
+func Open(dir string, opts ...Option) (*Sim, error) {
+	if dir == "" {
+		return nil, errors.New("hns sim: empty state directory")
+	}
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s := &Sim{st: store{dir: dir}, now: time.Now}
+	if o.now != nil {
+		s.now = o.now
+	}
+	if err := s.st.init(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(s.st.path(configFileName)); err == nil && len(o.edits) == 0 {
+		return s, nil
+	}
+	err := s.UpdateConfig(context.Background(), func(c *Config) {
+		for _, edit := range o.edits {
+			edit(c)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dir returns the state directory.
+func (s *Sim) Dir() string { return s.st.dir }
+
+// DefaultDir returns $CALICO_HNS_SIM_DIR if set, else
+// /var/run/calico-win/hns-sim when it can be created and written, else a
+// per-user directory under the system temporary directory.
+func DefaultDir() string {
+	if d := os.Getenv(DirEnv); d != "" {
+		return d
+	}
+	if runtime.GOOS != "windows" {
+		const system = "/var/run/calico-win/hns-sim"
+		if writable(system) {
+			return system
+		}
+	}
+	return filepath.Join(os.TempDir(), "calico-win-hns-sim-"+strconv.Itoa(os.Getuid()))
+}
+
+// writable reports whether dir exists or can be created, and accepts files.
+func writable(dir string) bool {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false
+	}
+	f, err := os.CreateTemp(dir, ".probe-")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// Config returns the persisted configuration.
+func (s *Sim) Config(ctx context.Context) (Config, error) {
+	if err := ctx.Err(); err != nil {
+		return Config{}, err
+	}
+	return s.readConfig()
+}
+
+func (s *Sim) readConfig() (Config, error) {
+	c := DefaultConfig()
+	err := readJSON(s.st.path(configFileName), &c)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// UpdateConfig applies edit to the persisted configuration.
+func (s *Sim) UpdateConfig(ctx context.Context, edit func(*Config)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.locked(true, func() error {
+		c, err := s.readConfig()
+		if err != nil {
+			return err
+		}
+		edit(&c)
+		return writeJSON(s.st.path(configFileName), c)
+	})
+}
+
+// Features returns what hcn would derive from the configured version.
+func (s *Sim) Features(ctx context.Context) (hns.Features, error) {
+	v, err := s.Version(ctx)
+	if err != nil {
+		return hns.Features{}, err
+	}
+	return hns.FeaturesFor(v), nil
+}
+
+// Version implements hns.Client.
+func (s *Sim) Version(ctx context.Context) (hns.Version, error) {
+	if err := s.begin(ctx, KindVersion, "hnsCall"); err != nil {
+		return hns.Version{}, err
+	}
+	c, err := s.readConfig()
+	return c.Version, err
+}
+
+// locked runs fn holding the state lock, exclusive for mutations and shared
+// for reads that must see several files consistently.
+func (s *Sim) locked(exclusive bool, fn func() error) error {
+	unlock, err := lockFile(s.st.path(lockFileName), exclusive)
+	if err != nil {
+		return fmt.Errorf("hns sim: %w", err)
+	}
+	defer unlock()
+	return fn()
+}

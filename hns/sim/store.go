@@ -1,0 +1,135 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Top-level entries of the state directory (see the package comment).
+const (
+	lockFileName   = "lock"
+	configFileName = "config.json"
+	faultsFileName = "faults.json"
+	metaFileName   = "meta.json"
+	networksDir    = "networks"
+	endpointsDir   = "endpoints"
+	namespacesDir  = "namespaces"
+	namesDir       = "names"
+	membersDir     = "members"
+	ipsDir         = "ips"
+	portsDir       = "ports"
+)
+
+// objectDirs are the directories Reset empties and Open creates.
+var objectDirs = []string{networksDir, endpointsDir, namespacesDir, namesDir, membersDir, ipsDir, portsDir}
+
+// store reads and writes files under the state directory. It knows the
+// layout but none of HNS's rules.
+type store struct{ dir string }
+
+func (st store) path(elem ...string) string {
+	return filepath.Join(append([]string{st.dir}, elem...)...)
+}
+
+func (st store) init() error {
+	for _, d := range objectDirs {
+		if err := os.MkdirAll(st.path(d), 0o755); err != nil {
+			return fmt.Errorf("hns sim: %w", err)
+		}
+	}
+	return nil
+}
+
+// readJSON decodes the file at path into v. A missing file is reported as
+// an error satisfying errors.Is(err, fs.ErrNotExist).
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("hns sim: corrupt state file %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSON replaces the file at path with v, atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// over path, so that concurrent readers see the old or the new content.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// removeFile removes path; a file that is already gone is not an error.
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// listNames returns the entries of dir, without temporary files, sorted.
+// A missing directory is empty.
+func listNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// meta holds counters shared by every process.
+type meta struct {
+	Seq uint64 // last creation sequence number handed out
+}
+
+// nextSeq hands out the next creation sequence number; callers hold the
+// exclusive lock. Sequence numbers order objects by creation, which makes
+// listings deterministic.
+func (st store) nextSeq() (uint64, error) {
+	var m meta
+	if err := readJSON(st.path(metaFileName), &m); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+	m.Seq++
+	return m.Seq, writeJSON(st.path(metaFileName), m)
+}
