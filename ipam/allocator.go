@@ -50,6 +50,9 @@ type Request struct {
 	IP netip.Addr
 	// NamespaceLabels, when known, are matched against pool namespace selectors.
 	NamespaceLabels map[string]string
+	// Precheck, when set, sees the first read before anything is allocated;
+	// an error from it aborts the assignment (the plugin checks readiness here).
+	Precheck func(*datastore.Snapshot) error
 }
 
 // Assignment is the outcome of Assign.
@@ -101,6 +104,11 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		}
 		if first == nil {
 			first = snap
+			if req.Precheck != nil {
+				if err := req.Precheck(snap); err != nil {
+					return nil, err
+				}
+			}
 		}
 		asg, err := a.assignOnce(ctx, req, snap)
 		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrNotFound) {

@@ -1,0 +1,30 @@
+package flock
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestLockExcludesAndTimesOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "ipam.lock")
+	unlock, err := Lock(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to the open file description, so a second open in
+	// the same process contends like another process would.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := Lock(ctx, path); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second lock while held: %v, want deadline exceeded", err)
+	}
+	unlock()
+	unlock2, err := Lock(context.Background(), path)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+}

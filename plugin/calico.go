@@ -1,0 +1,270 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/hns"
+)
+
+// CalicoFuncs are the main plugin's CNI commands.
+var CalicoFuncs = skel.CNIFuncs{Add: cmdAdd, Del: cmdDel, Check: cmdCheck, Status: cmdStatus, GC: cmdGC}
+
+// calicoIPAM reports whether IPAM runs in-process (one process per ADD,
+// where Calico execs a second one).
+func (c *call) calicoIPAM() bool { return c.nc.IPAM.Type == "calico-ipam" || c.nc.IPAM.Type == "" }
+
+// ready is the readiness gate of every ADD: ClusterInformation "default"
+// must exist and say datastoreReady (a missing field is an error, where
+// Calico dereferences it and panics).
+func ready(s *datastore.Snapshot) error {
+	switch {
+	case s.ClusterInfo == nil:
+		return fmt.Errorf("%w: error getting ClusterInformation: resource does not exist: ClusterInformation(default)", errNotReady)
+	case s.ClusterInfo.DatastoreReady == nil:
+		return fmt.Errorf("%w: ClusterInformation(default) has no datastoreReady field", errNotReady)
+	case !*s.ClusterInfo.DatastoreReady:
+		return errNotReady
+	}
+	return nil
+}
+
+func cmdAdd(args *skel.CmdArgs) error {
+	c, err := newCall("ADD", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	res, err := c.add()
+	if err != nil {
+		slog.Error("Final result of CNI ADD was an error.", "err", err)
+		return toCNIError(err)
+	}
+	return types.PrintResult(res, c.nc.CNIVersion)
+}
+
+// ipamOutcome is the address an ADD got and how to give it back.
+type ipamOutcome struct {
+	res     *current.Result
+	addr    netip.Addr
+	block   netip.Prefix
+	snap    *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
+	undo    func()              // releases the address if this ADD took it
+	existed bool
+}
+
+func (c *call) add() (*current.Result, error) {
+	if c.nc.Mode != "vxlan" {
+		return nil, &ConfigError{Key: "mode", Value: c.nc.Mode, Reason: `only "vxlan" is supported (an empty mode means L2Bridge/windows-bgp in Calico)`}
+	}
+	nsID, err := namespaceID(c.args.Netns)
+	if err != nil {
+		return nil, err
+	}
+	h, err := openHNS()
+	if err != nil {
+		return nil, fmt.Errorf("opening HNS: %w", err)
+	}
+	got, err := c.addIPAM()
+	if err != nil {
+		return nil, err
+	}
+	dp := newDataplane(c.nc, h)
+	n, mgmt, err := dp.ensureNetwork(c.ctx, got.block)
+	if err != nil {
+		got.undo()
+		return nil, err
+	}
+	ep, created, err := dp.attachPod(c.ctx, n, mgmt, podEndpoint{
+		containerID: c.args.ContainerID, namespaceID: nsID, addr: got.addr, block: got.block, pools: got.snap.Pools})
+	if err != nil {
+		got.undo()
+		return nil, err
+	}
+	if err := c.writeWEP(got, ep.MacAddress); err != nil {
+		if created {
+			if rerr := dp.removeEndpoint(c.ctx, ep); rerr != nil {
+				slog.Error("could not remove the endpoint after a failed ADD", "err", rerr)
+			}
+		}
+		got.undo()
+		return nil, err
+	}
+	return c.result(got, ep), nil
+}
+
+// addIPAM gets the pod's address: in-process for calico-ipam (with the
+// readiness check, the pools and the WEP in the same first read), through
+// CNI_PATH for any other IPAM plugin.
+func (c *call) addIPAM() (*ipamOutcome, error) {
+	extra := datastore.Query{ClusterInfo: true, Endpoints: []datastore.WEPKey{c.wepKey()}}
+	if c.calicoIPAM() {
+		res, asg, err := c.assign(extra, ready)
+		if err != nil {
+			return nil, err
+		}
+		if asg == nil {
+			return nil, &ConfigError{Key: "ipam.assign_ipv4", Value: "false", Reason: "the pod needs an IPv4 address"}
+		}
+		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, existed: asg.Existing, undo: func() {}}
+		if !asg.Existing {
+			out.undo = func() {
+				if _, err := c.allocator().Release(c.ctx, c.handleID()); err != nil {
+					slog.Error("could not release the address after a failed ADD", "handle", c.handleID(), "err", err)
+				}
+			}
+		}
+		return out, nil
+	}
+	extra.Pools = true
+	snap, err := c.store.Read(c.ctx, extra)
+	if err != nil {
+		return nil, err
+	}
+	if err := ready(snap); err != nil {
+		return nil, err
+	}
+	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := current.NewResultFromResult(r)
+	if err != nil {
+		return nil, err
+	}
+	out := &ipamOutcome{res: res, snap: snap, undo: func() {
+		if err := invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil); err != nil {
+			slog.Error("could not release the address after a failed ADD", "ipam", c.nc.IPAM.Type, "err", err)
+		}
+	}}
+	for _, ip := range res.IPs {
+		if a, ok := netip.AddrFromSlice(ip.Address.IP); ok && a.Unmap().Is4() {
+			ones, _ := ip.Address.Mask.Size()
+			out.addr, out.block = a.Unmap(), netip.PrefixFrom(a.Unmap(), ones).Masked()
+			return out, nil
+		}
+	}
+	out.undo()
+	return nil, fmt.Errorf("IPAM plugin %s returned no IPv4 address", c.nc.IPAM.Type)
+}
+
+// writeWEP records the workload endpoint, replacing the one of an earlier
+// ADD of the same pod.
+func (c *call) writeWEP(got *ipamOutcome, mac string) error {
+	w := datastore.Versioned[datastore.WorkloadEndpoint]{Value: c.buildWEP(got.addr, mac, nil)}
+	if old, ok := got.snap.Endpoints[c.wepKey()]; ok {
+		w.Rev = old.Rev
+		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = old.Value.Metadata.UID, old.Value.Metadata.CreationTimestamp
+	}
+	_, err := c.store.PutWorkloadEndpoint(c.ctx, w)
+	if errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrConflict) {
+		// Another writer got in between: take its revision and write once more.
+		old, gerr := c.store.GetWorkloadEndpoint(c.ctx, c.wepKey())
+		if gerr != nil {
+			return gerr
+		}
+		w.Rev = old.Rev
+		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = old.Value.Metadata.UID, old.Value.Metadata.CreationTimestamp
+		_, err = c.store.PutWorkloadEndpoint(c.ctx, w)
+	}
+	if err != nil {
+		return fmt.Errorf("writing WorkloadEndpoint %s/%s: %w", c.wepKey().Namespace, c.wepKey().Name, err)
+	}
+	return nil
+}
+
+// result is the CNI result Calico returns on Windows: the host-side name and
+// the pod interface with the HNS MAC, the address with the block's mask (as
+// IPAM returned it), IPAM's routes and the DNS the endpoint got.
+func (c *call) result(got *ipamOutcome, ep *hns.Endpoint) *current.Result {
+	k8s := c.cargs.k8s()
+	hostIf := hostIfName(k8s, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME), c.args.ContainerID)
+	res := &current.Result{
+		CNIVersion: current.ImplementedSpecVersion,
+		Interfaces: []*current.Interface{{Name: hostIf}, {Name: c.args.IfName, Mac: ep.MacAddress, Mtu: c.nc.MTU, Sandbox: c.args.Netns}},
+		IPs: []*current.IPConfig{{Interface: current.Int(1),
+			Address: net.IPNet{IP: got.addr.AsSlice(), Mask: net.CIDRMask(got.block.Bits(), 32)}}},
+		Routes: got.res.Routes,
+	}
+	d := endpointDNS(c.nc)
+	res.DNS = types.DNS{Nameservers: d.ServerList, Domain: d.Domain, Search: d.Search, Options: d.Options}
+	return res
+}
+
+func cmdDel(args *skel.CmdArgs) error {
+	c, err := newCall("DEL", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	if err := c.del(); err != nil {
+		slog.Error("Final result of CNI DEL was an error.", "err", err)
+		return toCNIError(err)
+	}
+	return nil
+}
+
+// del undoes ADD in Calico's order: the WorkloadEndpoint (kept when it
+// belongs to a newer sandbox of the pod), the HNS endpoint, the address.
+// Whatever is already gone counts as done; anything else fails the DEL so
+// the runtime retries it, instead of leaking.
+func (c *call) del() error {
+	k := c.wepKey()
+	if err := c.deleteWEP(k); err != nil {
+		return err
+	}
+	h, err := openHNS()
+	if err != nil {
+		return fmt.Errorf("opening HNS: %w", err)
+	}
+	ep, err := h.GetEndpointByName(c.ctx, endpointName(c.args.ContainerID, c.nc.Name))
+	switch {
+	case hns.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("looking up the pod endpoint: %w", err)
+	default:
+		if err := newDataplane(c.nc, h).removeEndpoint(c.ctx, ep); err != nil {
+			return err
+		}
+	}
+	if c.calicoIPAM() {
+		_, err := c.allocator().Release(c.ctx, append([]string{c.handleID()}, c.legacyHandles()...)...)
+		return err
+	}
+	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
+}
+
+// deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to
+// another container ID (a DEL for an old sandbox of a pod that has a new one).
+func (c *call) deleteWEP(k datastore.WEPKey) error {
+	for attempt := 0; attempt < 6; attempt++ {
+		w, err := c.store.GetWorkloadEndpoint(c.ctx, k)
+		if errors.Is(err, datastore.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading WorkloadEndpoint %s/%s: %w", k.Namespace, k.Name, err)
+		}
+		if id := w.Value.Spec.ContainerID; id != "" && id != c.args.ContainerID {
+			slog.Info("keeping the WorkloadEndpoint of a newer sandbox", "wep", k.Name, "owner", id)
+			return nil
+		}
+		err = c.store.DeleteWorkloadEndpoint(c.ctx, k, w.Rev)
+		if err == nil || errors.Is(err, datastore.ErrNotFound) {
+			return nil
+		}
+		if !errors.Is(err, datastore.ErrConflict) {
+			return fmt.Errorf("deleting WorkloadEndpoint %s/%s: %w", k.Namespace, k.Name, err)
+		}
+	}
+	return fmt.Errorf("deleting WorkloadEndpoint %s/%s: endpoint was modified before it could be deleted", k.Namespace, k.Name)
+}

@@ -1,0 +1,106 @@
+package plugin
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/containernetworking/cni/pkg/skel"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/logging"
+	"github.com/calico-win/cni/ipam"
+)
+
+// call is what every command starts from: the parsed config and args, the
+// node, the datastore, and a deadline for the whole call.
+type call struct {
+	args  *skel.CmdArgs
+	nc    *NetConf
+	cargs *Args
+	node  string
+	store datastore.Store
+	ctx   context.Context
+	done  func()
+}
+
+// newCall parses stdin and CNI_ARGS, sets up logging, finds the node name and
+// opens the datastore.
+func newCall(cmd string, args *skel.CmdArgs) (*call, error) {
+	nc, err := ParseNetConf(args.StdinData)
+	if err != nil {
+		return nil, err
+	}
+	cargs, err := parseArgs(args.Args)
+	if err != nil {
+		return nil, err
+	}
+	attrs := []any{"cmd", cmd, "containerID", args.ContainerID}
+	if cargs.k8s() {
+		attrs = append(attrs, "pod", string(cargs.K8S_POD_NAMESPACE)+"/"+string(cargs.K8S_POD_NAME))
+	}
+	closeLog, lerr := logging.Setup(logging.Options{
+		Level: nc.LogLevel, FilePath: nc.LogFilePath, MaxSize: nc.LogFileMaxSize,
+		MaxAge: nc.LogFileMaxAge, MaxCount: nc.LogFileMaxCount,
+	}, os.Stderr, attrs...)
+	if lerr != nil {
+		slog.Warn("cannot open the log file; logging to stderr only", "path", nc.LogFilePath, "err", lerr)
+	}
+	c := &call{args: args, nc: nc, cargs: cargs}
+	c.ctx, c.done = context.WithTimeout(context.Background(), datastoreTimeout)
+	prevDone := c.done
+	c.done = func() { prevDone(); closeLog() }
+	if c.node, err = nodename(nc); err != nil {
+		c.close()
+		return nil, err
+	}
+	if c.store, err = openStore(nc); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *call) close() {
+	if c.store != nil {
+		c.store.Close()
+	}
+	c.done()
+}
+
+// handleID is Calico's IPAM handle for this container: "<network>.<containerID>".
+func (c *call) handleID() string { return c.nc.Name + "." + c.args.ContainerID }
+
+// legacyHandles are the handles older Calico versions used, released on DEL
+// too: "<namespace>.<pod>" for Kubernetes, the bare container ID otherwise.
+func (c *call) legacyHandles() []string {
+	if c.cargs.k8s() {
+		return []string{string(c.cargs.K8S_POD_NAMESPACE) + "." + string(c.cargs.K8S_POD_NAME)}
+	}
+	return []string{c.args.ContainerID}
+}
+
+func (c *call) allocator() *ipam.Allocator {
+	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc)}
+}
+
+// ipamRequest builds the IPAM request of an ADD.
+func (c *call) ipamRequest() (ipam.Request, error) {
+	attrs := map[string]string{"node": c.node}
+	if c.cargs.k8s() {
+		attrs["namespace"] = string(c.cargs.K8S_POD_NAMESPACE)
+		attrs["pod"] = string(c.cargs.K8S_POD_NAME)
+	}
+	req := ipam.Request{HandleID: c.handleID(), Attrs: attrs, Pools: c.nc.IPAM.IPv4Pools}
+	if c.nc.WindowsUseSingleNetwork {
+		req.MaxBlocks = 1
+	}
+	if s := string(c.cargs.IP); s != "" {
+		ip, err := parseIPArg(s)
+		if err != nil {
+			return req, err
+		}
+		req.IP = ip
+	}
+	return req, nil
+}

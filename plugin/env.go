@@ -1,0 +1,145 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/containernetworking/cni/pkg/types"
+
+	"github.com/calico-win/cni/datastore"
+	etcdstore "github.com/calico-win/cni/datastore/etcd"
+	"github.com/calico-win/cni/internal/flock"
+)
+
+// datastoreTimeout bounds all datastore work of one CNI call: an unreachable
+// datastore fails the call with "try again later" instead of hanging (Calico
+// waits 90 s).
+const datastoreTimeout = 10 * time.Second
+
+// Args are the CNI_ARGS keys Calico reads.
+type Args struct {
+	types.CommonArgs
+	IP                         types.UnmarshallableString
+	K8S_POD_NAME               types.UnmarshallableString //nolint:revive // CNI_ARGS names
+	K8S_POD_NAMESPACE          types.UnmarshallableString //nolint:revive
+	K8S_POD_INFRA_CONTAINER_ID types.UnmarshallableString //nolint:revive
+	K8S_POD_UID                types.UnmarshallableString //nolint:revive
+}
+
+// parseArgs parses CNI_ARGS, ignoring unknown keys as Calico does.
+func parseArgs(s string) (*Args, error) {
+	a := &Args{}
+	if s == "" {
+		return a, nil
+	}
+	if !strings.Contains(s, "IgnoreUnknown=") {
+		s = "IgnoreUnknown=1;" + s
+	}
+	if err := types.LoadArgs(s, a); err != nil {
+		return nil, &ArgsError{Msg: "CNI_ARGS: " + err.Error()}
+	}
+	return a, nil
+}
+
+// k8s reports whether the call comes from Kubernetes (both pod keys set).
+func (a *Args) k8s() bool { return a.K8S_POD_NAME != "" && a.K8S_POD_NAMESPACE != "" }
+
+// nodename finds this node's name as Calico does: the netconf "nodename", then
+// the nodename file (trimmed, unlike Calico, so a trailing newline written by
+// an editor or script does not create a phantom node), then "hostname", then
+// the OS host name in lower case. Unless nodename_file_optional is set, a
+// missing nodename file fails the call: calico-node writes it when it starts,
+// so its absence means the node is not ready for pods.
+func nodename(nc *NetConf) (string, error) {
+	path := nc.NodenameFile
+	if path == "" {
+		path = DefaultNodenameFile
+	}
+	data, err := os.ReadFile(path)
+	if err != nil && !nc.NodenameFileOptional {
+		return "", fmt.Errorf("%w: failed to read %s: %v: check that the calico/node container is running and has mounted /var/lib/calico/",
+			errNotReady, path, err)
+	}
+	switch {
+	case nc.Nodename != "":
+		return nc.Nodename, nil
+	case err == nil && strings.TrimSpace(string(data)) != "":
+		return strings.TrimSpace(string(data)), nil
+	case nc.Hostname != "":
+		return nc.Hostname, nil
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("determining the node name: %w", err)
+	}
+	return strings.ToLower(h), nil
+}
+
+// openStore opens the datastore the netconf names.
+func openStore(nc *NetConf) (datastore.Store, error) {
+	typ := strings.ToLower(nc.DatastoreType)
+	if typ == "" {
+		typ = strings.ToLower(os.Getenv("DATASTORE_TYPE"))
+	}
+	if typ == "" {
+		if nc.EtcdEndpoints != "" || os.Getenv("ETCD_ENDPOINTS") != "" {
+			typ = "etcdv3"
+		} else {
+			typ = "kubernetes"
+		}
+	}
+	switch typ {
+	case "etcdv3":
+		eps := nc.EtcdEndpoints
+		if eps == "" {
+			eps = os.Getenv("ETCD_ENDPOINTS")
+		}
+		if eps == "" {
+			return nil, &ConfigError{Key: "etcd_endpoints", Reason: "required with datastore_type etcdv3"}
+		}
+		var list []string
+		for _, e := range strings.Split(eps, ",") {
+			list = append(list, strings.TrimSpace(e))
+		}
+		return etcdstore.New(etcdstore.Config{
+			Endpoints: list, CAFile: nc.EtcdCACertFile, CertFile: nc.EtcdCertFile, KeyFile: nc.EtcdKeyFile,
+			Timeout: datastoreTimeout,
+		})
+	}
+	return nil, &ConfigError{Key: "datastore_type", Value: typ, Reason: "the Kubernetes datastore is not available in this build yet"}
+}
+
+// defaultLockFile is Calico's default IPAM lock path on Windows; elsewhere a
+// run directory (the Linux build serves tests and the harness).
+func defaultLockFile() string {
+	if runtime.GOOS == "windows" {
+		return `c:\CalicoWindows\ipam.lock`
+	}
+	if st, err := os.Stat("/var/run"); err == nil && st.IsDir() && writable("/var/run") {
+		return "/var/run/calico-win/ipam.lock"
+	}
+	return os.TempDir() + "/calico-win-ipam.lock"
+}
+
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".probe")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// hostLock returns the IPAM host lock of the netconf.
+func hostLock(nc *NetConf) func(ctx context.Context) (func(), error) {
+	path := nc.IPAMLockFile
+	if path == "" {
+		path = defaultLockFile()
+	}
+	return func(ctx context.Context) (func(), error) { return flock.Lock(ctx, path) }
+}

@@ -1,0 +1,179 @@
+package plugin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/containernetworking/cni/pkg/skel"
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/ipam"
+)
+
+// IPAMFuncs are calico-ipam's CNI commands.
+var IPAMFuncs = skel.CNIFuncs{Add: ipamAdd, Del: ipamDel, Check: ipamCheck, Status: ipamStatus, GC: ipamGC}
+
+func ipamAdd(args *skel.CmdArgs) error {
+	c, err := newCall("ADD", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	res, _, err := c.assign(datastore.Query{}, nil)
+	if err != nil {
+		return toCNIError(err)
+	}
+	return types.PrintResult(res, c.nc.CNIVersion)
+}
+
+// assign allocates this container's address and returns calico-ipam's
+// result: the address with the block's mask and a route for the block (the
+// main plugin derives the HNS subnet from that mask).
+func (c *call) assign(extra datastore.Query, precheck func(*datastore.Snapshot) error) (*current.Result, *ipam.Assignment, error) {
+	res := &current.Result{CNIVersion: current.ImplementedSpecVersion}
+	if deref(c.nc.IPAM.AssignIPv4) == "false" {
+		return res, nil, nil
+	}
+	req, err := c.ipamRequest()
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Precheck = precheck
+	asg, err := c.allocator().Assign(c.ctx, req, extra)
+	if err != nil {
+		if req.IP.IsValid() && errors.Is(err, ipam.ErrInvalidRequest) {
+			return nil, nil, &ArgsError{Msg: "CNI_ARGS IP=" + req.IP.String() + ": " + err.Error()}
+		}
+		return nil, nil, err
+	}
+	ipn := net.IPNet{IP: asg.Addr.AsSlice(), Mask: net.CIDRMask(asg.Block.Bits(), 32)}
+	res.IPs = []*current.IPConfig{{Address: ipn}}
+	res.Routes = []*types.Route{{Dst: ipn}}
+	return res, asg, nil
+}
+
+func parseIPArg(s string) (netip.Addr, error) {
+	ip, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil || !ip.Is4() {
+		return netip.Addr{}, &ArgsError{Msg: fmt.Sprintf("CNI_ARGS IP=%q is not an IPv4 address", s)}
+	}
+	return ip, nil
+}
+
+func ipamDel(args *skel.CmdArgs) error {
+	c, err := newCall("DEL", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	if _, err := c.allocator().Release(c.ctx, append([]string{c.handleID()}, c.legacyHandles()...)...); err != nil {
+		return toCNIError(err)
+	}
+	return nil
+}
+
+// ipamCheck verifies that the handle still holds the address of prevResult.
+func ipamCheck(args *skel.CmdArgs) error {
+	c, err := newCall("CHECK", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	return toCNIError(c.checkIPAM())
+}
+
+func (c *call) checkIPAM() error {
+	prev, err := prevResultPrefix(c.nc)
+	if err != nil {
+		return err
+	}
+	want := prev.Addr()
+	held, err := c.allocator().Addresses(c.ctx, c.handleID())
+	if err != nil {
+		return err
+	}
+	for _, a := range held {
+		if a == want {
+			return nil
+		}
+	}
+	if len(held) == 0 {
+		return fmt.Errorf("IPAM handle %s holds no address (prevResult has %s)", c.handleID(), want)
+	}
+	return fmt.Errorf("IPAM handle %s holds %v, not prevResult's %s", c.handleID(), held, want)
+}
+
+// prevResultPrefix returns the first address of prevResult with its mask
+// (the block, for calico-ipam).
+func prevResultPrefix(nc *NetConf) (netip.Prefix, error) {
+	if len(nc.PrevResult) == 0 {
+		return netip.Prefix{}, &ConfigError{Key: "prevResult", Reason: "required for CHECK"}
+	}
+	var pr struct {
+		IPs []struct {
+			Address string `json:"address"`
+		} `json:"ips"`
+	}
+	if err := json.Unmarshal(nc.PrevResult, &pr); err != nil || len(pr.IPs) == 0 {
+		return netip.Prefix{}, &ConfigError{Key: "prevResult", Reason: "has no ips"}
+	}
+	p, err := netip.ParsePrefix(pr.IPs[0].Address)
+	if err != nil {
+		return netip.Prefix{}, &ConfigError{Key: "prevResult.ips[0].address", Value: pr.IPs[0].Address, Reason: "not a CIDR"}
+	}
+	return p, nil
+}
+
+// ipamStatus reports whether an ADD could succeed now: the datastore answers,
+// the IPAM configuration allows this node, and a pool is usable.
+func ipamStatus(args *skel.CmdArgs) error {
+	c, err := newCall("STATUS", args)
+	if err != nil {
+		return statusError(err)
+	}
+	defer c.close()
+	return statusError(c.allocator().Ready(c.ctx, c.nc.IPAM.IPv4Pools))
+}
+
+// statusError maps any failure to STATUS's code 50 (cannot serve ADD now),
+// keeping configuration errors as they are.
+func statusError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return toCNIError(err)
+	}
+	return types.NewError(CodeNotAvailable, err.Error(), "")
+}
+
+// ipamGC releases this node's "<network>.*" handles whose containers are not
+// in cni.dev/valid-attachments. Without that key it releases nothing: an
+// absent list is no information, not an empty one.
+func ipamGC(args *skel.CmdArgs) error {
+	c, err := newCall("GC", args)
+	if err != nil {
+		return toCNIError(err)
+	}
+	defer c.close()
+	_, err = c.gcIPAM()
+	return toCNIError(err)
+}
+
+func (c *call) gcIPAM() ([]string, error) {
+	if c.nc.ValidAttachments == nil {
+		return nil, nil
+	}
+	keep := map[string]bool{}
+	for _, a := range *c.nc.ValidAttachments {
+		keep[c.nc.Name+"."+a.ContainerID] = true
+	}
+	return c.allocator().GC(c.ctx, c.nc.Name+".", func(h string) bool { return keep[h] })
+}
