@@ -30,7 +30,7 @@ const (
 	NamespaceAttachFailed   uint32 = 0x803b002e
 	AddrInvalidOrReserved   uint32 = 0x803b002f
 	EndpointNotAttached     uint32 = 0x803b0034
-	ServiceNotStarted       uint32 = 0x80070426 // FACILITY_WIN32 ERROR_SERVICE_NOT_ACTIVE
+	ServiceNotStarted       uint32 = 0x426 // Win32 ERROR_SERVICE_NOT_ACTIVE; HNS returns HRESULT 0x80070426, which hcn reduces
 )
 
 // codeText holds the system texts HNS puts in its errors.
