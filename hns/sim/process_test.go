@@ -1,0 +1,237 @@
+package sim
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/calico-win/cni/hns"
+)
+
+// workerEnv makes the test binary act as one worker process of
+// TestConcurrentProcesses instead of running tests (the helper-process
+// pattern): its value is "<dir>,<networkID>,<worker>,<endpoints>".
+const workerEnv = "HNS_SIM_TEST_WORKER"
+
+// contestedIP is requested by every worker; exactly one may get it.
+const contestedIP = "10.244.3.250"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(workerEnv); spec != "" {
+		if err := runWorker(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// workerResult is what a worker prints on stdout.
+type workerResult struct {
+	Created   []string // endpoint IDs
+	Contested string   // "won", or the error code
+}
+
+// runWorker is one plugin-like process: it creates endpoints (letting HNS
+// pick addresses), attaches each to a fresh namespace, tries the contested
+// address, and deletes every third endpoint again.
+func runWorker(spec string) error {
+	parts := strings.Split(spec, ",")
+	if len(parts) != 4 {
+		return fmt.Errorf("bad %s=%q", workerEnv, spec)
+	}
+	n, err := strconv.Atoi(parts[3])
+	if err != nil {
+		return err
+	}
+	s, err := Open(parts[0])
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var res workerResult
+	for i := range n {
+		ep, err := s.CreateEndpoint(ctx, &hns.Endpoint{Name: fmt.Sprintf("w%s-%d_Calico", parts[2], i), HostComputeNetwork: parts[1]})
+		if err != nil {
+			return err
+		}
+		ns, err := s.CreateNamespace(ctx, &hns.Namespace{})
+		if err != nil {
+			return err
+		}
+		if err := s.AttachEndpoint(ctx, ns.Id, ep.Id); err != nil {
+			return err
+		}
+		if i%3 == 2 {
+			if err := s.DeleteEndpoint(ctx, ep.Id); err != nil {
+				return err
+			}
+			continue
+		}
+		res.Created = append(res.Created, ep.Id)
+	}
+	_, err = s.CreateEndpoint(ctx, &hns.Endpoint{Name: "contested", HostComputeNetwork: parts[1],
+		IpConfigurations: []hns.IpConfig{{IpAddress: contestedIP}}})
+	switch {
+	case err == nil:
+		res.Contested = "won"
+	case hns.Code(err) != 0:
+		res.Contested = fmt.Sprintf("0x%x", hns.Code(err))
+	default:
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func TestConcurrentProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the 20-process test")
+	}
+	const workers, perWorker = 20, 9
+	s := openSim(t)
+	ctx := context.Background()
+	n, err := s.SetupOverlay(ctx, OverlaySpec{Name: "Calico", Subnet: netip.MustParsePrefix("10.244.0.0/22")}, 0)
+	check(t, "SetupOverlay", err)
+
+	results := make([]workerResult, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%s,%d,%d", workerEnv, s.Dir(), n.Id, w, perWorker))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Errorf("worker %d: %v\n%s", w, err, stderr.String())
+				return
+			}
+			if err := json.NewDecoder(bufio.NewReader(strings.NewReader(string(out)))).Decode(&results[w]); err != nil {
+				t.Errorf("worker %d output %q: %v", w, out, err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	won := 0
+	for w, r := range results {
+		switch r.Contested {
+		case "won":
+			won++
+		case fmt.Sprintf("0x%x", hns.AddrInvalidOrReserved):
+		default:
+			t.Errorf("worker %d: contested address gave %s, want won or 0x803b002f", w, r.Contested)
+		}
+		if len(r.Created) != perWorker*2/3 {
+			t.Errorf("worker %d kept %d endpoints, want %d", w, len(r.Created), perWorker*2/3)
+		}
+		for _, id := range r.Created {
+			if _, err := s.GetEndpointByID(ctx, id); err != nil {
+				t.Errorf("worker %d's endpoint %s: %v", w, id, err)
+			}
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d workers got the contested address, want exactly 1", won)
+	}
+
+	eps, err := s.ListEndpoints(ctx)
+	check(t, "ListEndpoints", err)
+	if want := 1 + workers*perWorker*2/3 + 1; len(eps) != want { // host endpoint, kept, contested
+		t.Errorf("%d endpoints, want %d", len(eps), want)
+	}
+	ips, macs := map[string]string{}, map[string]string{}
+	for _, e := range eps {
+		ip := e.IpConfigurations[0].IpAddress
+		if other, dup := ips[ip]; dup {
+			t.Errorf("address %s held by %s and %s", ip, other, e.Id)
+		}
+		if other, dup := macs[e.MacAddress]; dup {
+			t.Errorf("MAC %s held by %s and %s", e.MacAddress, other, e.Id)
+		}
+		ips[ip], macs[e.MacAddress] = e.Id, e.Id
+	}
+	checkConsistency(t, s)
+}
+
+// checkConsistency verifies that the indexes agree with the objects and
+// that no temporary file was left behind.
+func checkConsistency(t *testing.T, s *Sim) {
+	t.Helper()
+	ctx := context.Background()
+	eps, err := s.ListEndpoints(ctx)
+	check(t, "ListEndpoints", err)
+	byID := map[string]hns.Endpoint{}
+	for _, e := range eps {
+		byID[e.Id] = e
+		if _, err := os.Stat(s.st.path(membersDir, e.HostComputeNetwork, e.Id)); err != nil {
+			t.Errorf("endpoint %s is not a member of its network: %v", e.Id, err)
+		}
+		for _, c := range e.IpConfigurations {
+			holder, err := s.st.ipHolder(e.HostComputeNetwork, netip.MustParseAddr(c.IpAddress))
+			if err != nil || holder != e.Id {
+				t.Errorf("address %s of %s is indexed to %q (%v)", c.IpAddress, e.Id, holder, err)
+			}
+		}
+		ids, err := s.st.idsByName(endpointNames, e.Name)
+		if err != nil || !containsString(ids, e.Id) {
+			t.Errorf("name index of %q = %v (%v), misses %s", e.Name, ids, err, e.Id)
+		}
+	}
+	indexed := 0
+	nets, err := s.ListNetworks(ctx)
+	check(t, "ListNetworks", err)
+	for _, n := range nets {
+		names, err := listNames(s.st.path(ipsDir, n.Id))
+		check(t, "list ips", err)
+		for _, name := range names {
+			b, err := os.ReadFile(s.st.path(ipsDir, n.Id, name))
+			if _, ok := byID[string(b)]; err != nil || !ok {
+				t.Errorf("address index %s points at missing endpoint %q", name, b)
+			}
+			indexed++
+		}
+	}
+	if indexed != len(eps) {
+		t.Errorf("%d addresses indexed for %d single-address endpoints", indexed, len(eps))
+	}
+	nss, err := s.ListNamespaces(ctx)
+	check(t, "ListNamespaces", err)
+	for _, ns := range nss {
+		for _, r := range ns.Resources {
+			id, _ := endpointResource(r)
+			if e, ok := byID[id]; !ok || e.HostComputeNamespace != ns.Id {
+				t.Errorf("namespace %s lists endpoint %s, which is in %q", ns.Id, id, e.HostComputeNamespace)
+			}
+		}
+	}
+	filepath.WalkDir(s.Dir(), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", path)
+		}
+		return nil
+	})
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
