@@ -1,0 +1,40 @@
+# calico-win: see README.md.
+#   make build   bin/calico, bin/calico-ipam, bin/hnsctl (Linux) and bin/windows/*.exe
+#   make demo    a pod lifecycle through the built binaries on a local etcd and the HNS simulator
+#   make test    every test (installs what it needs: etcd, cnitool, wine, kube-apiserver)
+#   make bench   benchmarks (prints the figures)
+
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
+GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
+SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
+
+.PHONY: build demo test bench vet clean
+
+build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
+
+bin/calico: $(SOURCES)
+	$(GOBUILD) -o $@ ./cmd/calico
+bin/calico-ipam: $(SOURCES)
+	$(GOBUILD) -o $@ ./cmd/calico-ipam
+bin/hnsctl: $(SOURCES)
+	$(GOBUILD) -o $@ ./cmd/hnsctl
+bin/windows/%.exe: $(SOURCES)
+	GOOS=windows GOARCH=amd64 $(GOBUILD) -o $@ ./cmd/$*
+
+demo: build
+	./scripts/demo.sh
+
+test:
+	./scripts/test.sh
+
+bench: build
+	./scripts/bench.sh
+
+vet:
+	$(GO) vet ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and vet (Linux and Windows), the builds, the Go
+# tests (unit and integration: real etcd, real kube-apiserver, the binaries
+# through libcni and cnitool), and the Windows tests under Wine. Installs
+# what it needs first (scripts/setup.sh, scripts/wine-test.sh,
+# scripts/kube-apiserver.sh), caching outside the repository.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+bin=$(./scripts/setup.sh)
+export PATH=$bin:$PATH
+if [ -x ./scripts/kube-apiserver.sh ]; then
+	KUBE_APISERVER_BIN=$(./scripts/kube-apiserver.sh)
+	export KUBE_APISERVER_BIN
+fi
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt'ed:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet (linux, windows)"
+go vet ./...
+GOOS=windows GOARCH=amd64 go vet ./...
+
+step "build"
+make build
+export CALICO_WIN_BIN=$PWD/bin
+
+step "go test"
+go test -count=1 -timeout 20m ./...
+
+step "windows tests under wine"
+./scripts/wine-test.sh
