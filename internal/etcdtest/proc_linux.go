@@ -1,0 +1,14 @@
+package etcdtest
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+var terminate = syscall.SIGTERM
+
+// dieWithParent makes the kernel kill etcd if the test binary dies without
+// stopping it (a panic, a timeout, a forgotten Main).
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
