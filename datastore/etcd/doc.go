@@ -1,0 +1,13 @@
+// Package etcd is the etcd v3 backend of datastore.Store. It owns Calico's
+// etcd key layout (/calico/ipam/v2/..., /calico/resources/v3/...) and the
+// mapping of each Read, Commit and WorkloadEndpoint write onto one etcd
+// transaction.
+//
+// It talks to etcd's JSON gRPC gateway (POST /v3/kv/range, /v3/kv/txn) over
+// net/http rather than through go.etcd.io/etcd/client/v3: every CNI call is a
+// new process, and clientv3's gRPC and protobuf initialisation alone costs
+// several milliseconds of process start. The gateway exists in etcd 3.4, 3.5
+// and 3.6 with the same snake_case JSON.
+//
+// It must not import ipam, plugin, go.etcd.io/etcd/client/v3 or gRPC.
+package etcd

@@ -1,0 +1,103 @@
+package etcd
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/calico-win/cni/datastore"
+)
+
+// Config says how to reach etcd: the netconf's etcd_endpoints and
+// etcd_*_file keys.
+type Config struct {
+	// Endpoints are tried in order when one cannot be connected to.
+	// "host:port" without a scheme means http, or https when TLS files are set.
+	Endpoints []string
+	CAFile    string // etcd_ca_cert_file: CA bundle that signs the server certificates
+	CertFile  string // etcd_cert_file: client certificate
+	KeyFile   string // etcd_key_file: its private key
+	// Timeout bounds each request, on top of the caller's context (default 5s).
+	Timeout time.Duration
+	// DialTimeout bounds one connection attempt to one endpoint, so that a
+	// dead first endpoint leaves time for the next (default 2s).
+	DialTimeout time.Duration
+	// MaxTxnOps is the server's --max-txn-ops (default 128). Reads needing
+	// more operations are split into several transactions at one revision.
+	MaxTxnOps int
+}
+
+// Store is a datastore.Store on etcd. It is safe for concurrent use.
+type Store struct {
+	endpoints   []*url.URL
+	http        *http.Client
+	timeout     time.Duration
+	maxTxnOps   int
+	preferred   atomic.Int32 // index of the endpoint that answered last
+	roundTrips  atomic.Int64
+	idleClosing func()
+}
+
+var _ datastore.Store = (*Store)(nil)
+
+// New returns a Store for cfg. It does not contact etcd.
+func New(cfg Config) (*Store, error) {
+	if len(cfg.Endpoints) == 0 {
+		return nil, fmt.Errorf("etcd: no endpoints configured")
+	}
+	secure := cfg.CAFile != "" || cfg.CertFile != "" || cfg.KeyFile != ""
+	s := &Store{timeout: cfg.Timeout, maxTxnOps: cfg.MaxTxnOps}
+	if s.timeout <= 0 {
+		s.timeout = 5 * time.Second
+	}
+	if s.maxTxnOps <= 0 {
+		s.maxTxnOps = 128
+	}
+	for _, e := range cfg.Endpoints {
+		u, err := parseEndpoint(e, secure)
+		if err != nil {
+			return nil, err
+		}
+		s.endpoints = append(s.endpoints, u)
+	}
+	tr, err := newTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Client{Transport: tr}
+	s.idleClosing = tr.CloseIdleConnections
+	return s, nil
+}
+
+func parseEndpoint(e string, secure bool) (*url.URL, error) {
+	e = strings.TrimSpace(e)
+	if !strings.Contains(e, "://") {
+		if secure {
+			e = "https://" + e
+		} else {
+			e = "http://" + e
+		}
+	}
+	u, err := url.Parse(e)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: bad endpoint %q: %w", e, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("etcd: bad endpoint %q: want http(s)://host:port", e)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// RoundTrips is the number of HTTP requests sent to etcd so far, including
+// attempts on endpoints that could not be reached.
+func (s *Store) RoundTrips() int64 { return s.roundTrips.Load() }
+
+// Close releases idle connections.
+func (s *Store) Close() error {
+	s.idleClosing()
+	return nil
+}
