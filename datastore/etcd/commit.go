@@ -17,9 +17,12 @@ type write struct {
 }
 
 // Commit applies c as one etcd transaction: a compare per write (Create:
-// version == 0; Update and Delete: mod_revision == Rev), then all the puts
-// and deletes. If a compare fails nothing is written, and the failure branch
-// tells in the same round trip which write lost and why.
+// version == 0; Update and Delete: mod_revision == Rev; a Delete without Rev:
+// version > 0), then all the puts and deletes. If a compare fails nothing is
+// written, and the failure branch, a keys-only range per key, tells in the
+// same round trip which write lost: ErrExists (a Create found the key),
+// ErrNotFound (an Update or Delete found none) or ErrConflict (another
+// revision).
 //
 // Affinities are written in their final state: the transaction is atomic,
 // so etcd needs no pending step.
