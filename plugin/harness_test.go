@@ -8,6 +8,7 @@ package plugin_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -194,7 +195,8 @@ func (h *harness) del(rt *libcni.RuntimeConf) error {
 
 // cniCode returns the CNI error code of err (0 if none).
 func cniCode(err error) uint {
-	if te, ok := err.(*types.Error); ok {
+	var te *types.Error
+	if errors.As(err, &te) {
 		return te.Code
 	}
 	return 0

@@ -26,6 +26,7 @@ fi
 step "go vet (linux, windows)"
 go vet ./...
 GOOS=windows GOARCH=amd64 go vet ./...
+GOOS=windows GOARCH=amd64 go vet -tags fakehcn,hnsintegration ./hns/hcn/
 
 step "build"
 make build
