@@ -50,7 +50,7 @@ func TestMissingEtcdFailsWithSetupHint(t *testing.T) {
 	if r.skip != "" {
 		t.Fatalf("skipped (%q): a missing etcd must fail the test", r.skip)
 	}
-	for _, want := range []string{"setup", "apt-get install etcd-server", SkipEnv + "=1"} {
+	for _, want := range []string{"scripts/setup.sh", "apt-get install etcd-server", SkipEnv + "=1"} {
 		if !strings.Contains(r.fatal, want) {
 			t.Errorf("failure %q does not mention %q", r.fatal, want)
 		}

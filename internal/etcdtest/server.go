@@ -4,7 +4,8 @@
 // datastore/etcd backend it is used to check.
 //
 // Tests that need etcd fail, never skip silently, when no etcd binary is
-// found ($ETCD_BIN, or etcd in PATH; Debian: apt-get install etcd-server).
+// found ($ETCD_BIN, or etcd in PATH; scripts/setup.sh installs Debian's
+// etcd-server).
 // CALICO_WIN_SKIP_INTEGRATION=1 skips them on purpose.
 //
 // It must not import datastore/etcd, ipam or plugin.
@@ -89,7 +90,7 @@ func binary(t testing.TB) string {
 	b, err := exec.LookPath("etcd")
 	if err != nil {
 		t.Fatalf("this test needs a real etcd, and none was found ($ETCD_BIN is unset and etcd is not in PATH): "+
-			"run the project's setup (Debian: apt-get install etcd-server), or set %s=1 to skip such tests", SkipEnv)
+			"run the project's setup, scripts/setup.sh (Debian: apt-get install etcd-server), or set %s=1 to skip such tests", SkipEnv)
 	}
 	return b
 }
