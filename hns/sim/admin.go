@@ -58,7 +58,7 @@ func (s *Sim) EndpointState(ctx context.Context, id string) (EndpointState, erro
 	if !ok {
 		return 0, &hns.NotFoundError{Kind: "Endpoint", ID: id}
 	}
-	r, err := s.readEndpoint(cid)
+	r, err := readLocked(s, func() (*endpointRecord, error) { return s.readEndpoint(cid) })
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, &hns.NotFoundError{Kind: "Endpoint", ID: id}
 	}

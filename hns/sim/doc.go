@@ -14,7 +14,7 @@
 //	lock                      flock'ed: exclusive for mutations, shared for reads
 //	config.json               persisted settings (Config)
 //	faults.json               armed faults, latencies, stopped service
-//	meta.json                 creation sequence counter
+//	seq                       creation sequence counter, rewritten in place
 //	networks/<ID>.json        networkRecord
 //	endpoints/<ID>.json       endpointRecord
 //	namespaces/<ID>.json      namespaceRecord
@@ -22,10 +22,11 @@
 //	members/<netID>/<epID>    the endpoints of a network
 //	ips/<netID>/<ip>          the endpoint holding an address on a network
 //	ports/<key>               the endpoint holding a PortMapping
+//	.pool/, .pending/         inodes kept for reuse (see recycle.go)
 //
-// Every file is replaced by writing a temporary file and renaming it, so a
-// reader never sees a partial object, and a process killed mid-call leaves
-// at worst an orphaned temporary file (names starting with ".").
+// Every file is replaced by writing a spare file and renaming it over the
+// old one, so a reader never sees a partial object, and a process killed
+// mid-call leaves at worst an orphaned spare (names starting with ".").
 //
 // Modelling choices where HNS's behaviour is not documented are listed in
 // the comments of the functions that make them (search for "Assumption").

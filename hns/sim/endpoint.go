@@ -53,7 +53,7 @@ func (s *Sim) readEndpoint(id string) (*endpointRecord, error) {
 }
 
 func (s *Sim) writeEndpoint(r *endpointRecord) error {
-	return writeJSON(s.st.path(endpointsDir, r.Endpoint.Id+".json"), r)
+	return s.st.putJSON(s.st.path(endpointsDir, r.Endpoint.Id+".json"), r)
 }
 
 func (r *endpointRecord) view() *hns.Endpoint {
@@ -211,7 +211,7 @@ func (s *Sim) deleteEndpointLocked(id string) error {
 	if err := s.st.removeName(endpointNames, ep.Name, id); err != nil {
 		return err
 	}
-	return removeFile(s.st.path(endpointsDir, id+".json"))
+	return s.st.drop(s.st.path(endpointsDir, id+".json"))
 }
 
 // GetEndpointByID implements hns.Client.
@@ -223,7 +223,7 @@ func (s *Sim) GetEndpointByID(ctx context.Context, id string) (*hns.Endpoint, er
 	if !ok {
 		return nil, &hns.NotFoundError{Kind: "Endpoint", ID: id}
 	}
-	r, err := s.readEndpoint(cid)
+	r, err := readLocked(s, func() (*endpointRecord, error) { return s.readEndpoint(cid) })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &hns.NotFoundError{Kind: "Endpoint", ID: id}
 	}

@@ -53,7 +53,7 @@ func (st store) addName(kind, name, id string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(st.namePath(kind, name), nameEntry{Name: name, IDs: append(ids, id)})
+	return st.putJSON(st.namePath(kind, name), nameEntry{Name: name, IDs: append(ids, id)})
 }
 
 func (st store) removeName(kind, name, id string) error {
@@ -63,9 +63,9 @@ func (st store) removeName(kind, name, id string) error {
 	}
 	ids = slices.DeleteFunc(ids, func(s string) bool { return s == id })
 	if len(ids) == 0 {
-		return removeFile(st.namePath(kind, name))
+		return st.drop(st.namePath(kind, name))
 	}
-	return writeJSON(st.namePath(kind, name), nameEntry{Name: name, IDs: ids})
+	return st.putJSON(st.namePath(kind, name), nameEntry{Name: name, IDs: ids})
 }
 
 // ipKey turns an address into a file name (':' is not allowed on Windows).
@@ -81,24 +81,20 @@ func (st store) ipHolder(netID string, a netip.Addr) (string, error) {
 }
 
 func (st store) holdIP(netID string, a netip.Addr, epID string) error {
-	return writeFileAtomic(st.path(ipsDir, netID, ipKey(a)), []byte(epID))
+	return st.put(st.path(ipsDir, netID, ipKey(a)), []byte(epID))
 }
 
 func (st store) releaseIP(netID string, a netip.Addr) error {
-	return removeFile(st.path(ipsDir, netID, ipKey(a)))
+	return st.drop(st.path(ipsDir, netID, ipKey(a)))
 }
 
 // addMember records that endpoint epID belongs to network netID.
 func (st store) addMember(netID, epID string) error {
-	f, err := os.OpenFile(st.path(membersDir, netID, epID), os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	return f.Close()
+	return st.put(st.path(membersDir, netID, epID), []byte(epID))
 }
 
 func (st store) removeMember(netID, epID string) error {
-	return removeFile(st.path(membersDir, netID, epID))
+	return st.drop(st.path(membersDir, netID, epID))
 }
 
 // members returns the IDs of the endpoints of network netID.
@@ -116,9 +112,9 @@ func (st store) portHolder(key string) (string, error) {
 }
 
 func (st store) holdPort(key, epID string) error {
-	return writeFileAtomic(st.path(portsDir, key), []byte(epID))
+	return st.put(st.path(portsDir, key), []byte(epID))
 }
 
 func (st store) releasePort(key string) error {
-	return removeFile(st.path(portsDir, key))
+	return st.drop(st.path(portsDir, key))
 }

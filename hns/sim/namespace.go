@@ -33,7 +33,7 @@ func (s *Sim) readNamespace(id string) (*namespaceRecord, error) {
 }
 
 func (s *Sim) writeNamespace(r *namespaceRecord) error {
-	return writeJSON(s.st.path(namespacesDir, r.Namespace.Id+".json"), r)
+	return s.st.putJSON(s.st.path(namespacesDir, r.Namespace.Id+".json"), r)
 }
 
 // CreateNamespace implements hns.Client. Like containerd's empty template,
@@ -84,7 +84,7 @@ func (s *Sim) GetNamespaceByID(ctx context.Context, id string) (*hns.Namespace, 
 	if !ok {
 		return nil, &hns.NotFoundError{Kind: "Namespace", ID: id}
 	}
-	r, err := s.readNamespace(cid)
+	r, err := readLocked(s, func() (*namespaceRecord, error) { return s.readNamespace(cid) })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &hns.NotFoundError{Kind: "Namespace", ID: id}
 	}
@@ -131,7 +131,7 @@ func (s *Sim) DeleteNamespace(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return removeFile(s.st.path(namespacesDir, cid+".json"))
+		return s.st.drop(s.st.path(namespacesDir, cid+".json"))
 	})
 }
 

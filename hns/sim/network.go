@@ -81,7 +81,7 @@ func (s *Sim) GetNetworkByID(ctx context.Context, id string) (*hns.Network, erro
 	if !ok {
 		return nil, &hns.NotFoundError{Kind: "Network", ID: id}
 	}
-	r, err := s.readNetwork(cid)
+	r, err := readLocked(s, func() (*networkRecord, error) { return s.readNetwork(cid) })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &hns.NotFoundError{Kind: "Network", ID: id}
 	}
@@ -139,7 +139,7 @@ func (s *Sim) CreateNetworkWithDelay(ctx context.Context, n *hns.Network, delay 
 				return err
 			}
 		}
-		if err := writeJSON(s.st.path(networksDir, id+".json"), rec); err != nil {
+		if err := s.st.putJSON(s.st.path(networksDir, id+".json"), rec); err != nil {
 			return err
 		}
 		if err := s.st.addName(networkNames, rec.Network.Name, id); err != nil {
@@ -303,7 +303,7 @@ func (s *Sim) DeleteNetwork(ctx context.Context, id string) error {
 		if err := errors.Join(os.RemoveAll(s.st.path(ipsDir, cid)), os.RemoveAll(s.st.path(membersDir, cid))); err != nil {
 			return err
 		}
-		return removeFile(s.st.path(networksDir, cid+".json"))
+		return s.st.drop(s.st.path(networksDir, cid+".json"))
 	})
 }
 
@@ -340,7 +340,7 @@ func (s *Sim) AddNetworkPolicy(ctx context.Context, networkID string, ps []hns.P
 				r.Network.Policies = append(r.Network.Policies, p)
 			}
 		}
-		return writeJSON(s.st.path(networksDir, cid+".json"), r)
+		return s.st.putJSON(s.st.path(networksDir, cid+".json"), r)
 	})
 }
 

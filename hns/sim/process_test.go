@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if popDir != "" {
+		os.RemoveAll(popDir)
+	}
+	os.Exit(code)
 }
 
 // workerResult is what a worker prints on stdout.
@@ -219,12 +223,37 @@ func checkConsistency(t *testing.T, s *Sim) {
 			}
 		}
 	}
+	var live []os.FileInfo
 	filepath.WalkDir(s.Dir(), func(path string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+		switch {
+		case err != nil:
+		case strings.HasPrefix(d.Name(), ".tmp-"):
 			t.Errorf("temporary file left behind: %s", path)
+		case d.IsDir() && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case !d.IsDir():
+			if fi, err := os.Stat(path); err == nil {
+				live = append(live, fi)
+			}
 		}
 		return nil
 	})
+	if pending, _ := listNames(s.st.path(pendingDir)); len(pending) != 0 {
+		t.Errorf("pending links left behind: %v", pending)
+	}
+	// No pooled inode may still be a live file: it would be overwritten.
+	pool, _ := listNames(s.st.path(poolDir))
+	for _, name := range pool {
+		fi, err := os.Stat(s.st.path(poolDir, name))
+		if err != nil {
+			continue
+		}
+		for _, l := range live {
+			if os.SameFile(fi, l) {
+				t.Errorf("pooled inode %s is the live file %s", name, l.Name())
+			}
+		}
+	}
 }
 
 func containsString(ss []string, s string) bool {

@@ -214,3 +214,15 @@ func (s *Sim) locked(exclusive bool, fn func() error) error {
 	defer unlock()
 	return fn()
 }
+
+// readLocked runs read under the shared lock: object files are rewritten
+// in place of recycled inodes (see put), so they are never read unlocked.
+func readLocked[T any](s *Sim, read func() (T, error)) (T, error) {
+	var v T
+	err := s.locked(false, func() error {
+		var err error
+		v, err = read()
+		return err
+	})
+	return v, err
+}

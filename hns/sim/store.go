@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -16,7 +18,7 @@ const (
 	lockFileName   = "lock"
 	configFileName = "config.json"
 	faultsFileName = "faults.json"
-	metaFileName   = "meta.json"
+	metaFileName   = "seq"
 	networksDir    = "networks"
 	endpointsDir   = "endpoints"
 	namespacesDir  = "namespaces"
@@ -27,7 +29,7 @@ const (
 )
 
 // objectDirs are the directories Reset empties and Open creates.
-var objectDirs = []string{networksDir, endpointsDir, namespacesDir, namesDir, membersDir, ipsDir, portsDir}
+var objectDirs = []string{networksDir, endpointsDir, namespacesDir, namesDir, membersDir, ipsDir, portsDir, poolDir, pendingDir}
 
 // store reads and writes files under the state directory. It knows the
 // layout but none of HNS's rules.
@@ -59,13 +61,25 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// writeJSON replaces the file at path with v, atomically.
+// writeJSON replaces the file at path with v, atomically, with a new
+// inode, so that it can be read without the lock (config and faults, which
+// every call reads and few calls write).
 func writeJSON(path string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(path, b)
+}
+
+// putJSON replaces the object file at path with v (see put); the caller
+// holds the exclusive lock.
+func (st store) putJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return st.put(path, b)
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it
@@ -117,19 +131,31 @@ func listNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// meta holds counters shared by every process.
-type meta struct {
-	Seq uint64 // last creation sequence number handed out
-}
-
 // nextSeq hands out the next creation sequence number; callers hold the
 // exclusive lock. Sequence numbers order objects by creation, which makes
-// listings deterministic.
+// listings deterministic, and pick MAC addresses. The counter is a
+// fixed-width decimal rewritten in place: a 20-byte write within one block
+// cannot tear, and creating a file per call would be slow (see put).
 func (st store) nextSeq() (uint64, error) {
-	var m meta
-	if err := readJSON(st.path(metaFileName), &m); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	f, err := os.OpenFile(st.path(metaFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
 		return 0, err
 	}
-	m.Seq++
-	return m.Seq, writeJSON(st.path(metaFileName), m)
+	defer f.Close()
+	var buf [20]byte
+	n, err := f.ReadAt(buf[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	var seq uint64
+	if n > 0 {
+		if seq, err = strconv.ParseUint(strings.TrimSpace(string(buf[:n])), 10, 64); err != nil {
+			return 0, fmt.Errorf("hns sim: corrupt %s: %w", metaFileName, err)
+		}
+	}
+	seq++
+	if _, err := f.WriteAt([]byte(fmt.Sprintf("%20d", seq)), 0); err != nil {
+		return 0, err
+	}
+	return seq, nil
 }

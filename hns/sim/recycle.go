@@ -1,0 +1,89 @@
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Object files are replaced atomically (write a spare file, rename it over
+// the target) but without allocating or freeing an inode per write: on
+// some filesystems (ext4 on the CI machines) creating a file costs about a
+// millisecond and unlinking one (or truncating it to zero) a third of
+// that, while rewriting an existing file and renaming cost tens of
+// microseconds. So the inodes of
+// replaced and removed files go to a pool (.pool/) and are rewritten for
+// later writes. A reader could see a recycled inode being rewritten, so
+// object files are only read under the shared lock, and put and drop only
+// run under the exclusive lock.
+//
+// Crash safety: the old inode is first hard-linked under .pending/, the
+// spare renamed over the target, and only then the pending link moved into
+// the pool. A process killed in between leaves a stale link in .pending/
+// (never reused, removed by Reset), never a pool entry that is still live.
+const (
+	poolDir    = ".pool"
+	pendingDir = ".pending"
+)
+
+func randomName() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// spare returns a pool file to write into, or a new file name in the pool
+// directory when the pool is empty.
+func (st store) spare() string {
+	dir, err := os.Open(st.path(poolDir))
+	if err == nil {
+		names, _ := dir.Readdirnames(1)
+		dir.Close()
+		if len(names) == 1 {
+			return st.path(poolDir, names[0])
+		}
+	}
+	return st.path(poolDir, randomName())
+}
+
+// put replaces path with data atomically; the caller holds the exclusive lock.
+func (st store) put(path string, data []byte) error {
+	spare := st.spare()
+	// Overwrite, then cut to size: truncating to zero first would free the
+	// data block and allocate it again, which is as slow as an unlink.
+	f, err := os.OpenFile(spare, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteAt(data, 0)
+	terr := f.Truncate(int64(len(data)))
+	if err := errors.Join(werr, terr, f.Close()); err != nil {
+		os.Remove(spare)
+		return err
+	}
+	pending := st.path(pendingDir, randomName())
+	kept := os.Link(path, pending) == nil // false for a new file
+	if err := os.Rename(spare, path); err != nil {
+		if kept {
+			os.Remove(pending)
+		}
+		return err
+	}
+	if kept {
+		return os.Rename(pending, st.path(poolDir, filepath.Base(pending)))
+	}
+	return nil
+}
+
+// drop removes path, keeping its inode for reuse; a missing file is not an
+// error. The caller holds the exclusive lock.
+func (st store) drop(path string) error {
+	err := os.Rename(path, st.path(poolDir, randomName()))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,66 @@
+package sim
+
+import (
+	"os"
+	"testing"
+)
+
+func TestPutAndDropRecycleInodes(t *testing.T) {
+	st := store{dir: t.TempDir()}
+	check(t, "init", st.init())
+	path := st.path(endpointsDir, "x.json")
+	poolSize := func() int {
+		names, err := listNames(st.path(poolDir))
+		check(t, "list pool", err)
+		return len(names)
+	}
+	read := func() string {
+		b, err := os.ReadFile(path)
+		check(t, "read", err)
+		return string(b)
+	}
+	steps := []struct {
+		name     string
+		do       func() error
+		want     string // content of path ("" when absent)
+		wantPool int
+	}{
+		{"create", func() error { return st.put(path, []byte("a long first version")) }, "a long first version", 0},
+		{"overwrite shorter", func() error { return st.put(path, []byte("short")) }, "short", 1},
+		{"overwrite reuses the pooled inode", func() error { return st.put(path, []byte("third")) }, "third", 1},
+		{"drop", func() error { return st.drop(path) }, "", 2},
+		{"drop missing", func() error { return st.drop(path) }, "", 2},
+		{"create from the pool", func() error { return st.put(path, []byte("again")) }, "again", 1},
+	}
+	for _, s := range steps {
+		check(t, s.name, s.do())
+		if s.want == "" {
+			if _, err := os.Stat(path); !os.IsNotExist(err) {
+				t.Errorf("%s: file exists (%v)", s.name, err)
+			}
+		} else if got := read(); got != s.want {
+			t.Errorf("%s: content %q, want %q", s.name, got, s.want)
+		}
+		if got := poolSize(); got != s.wantPool {
+			t.Errorf("%s: pool holds %d inodes, want %d", s.name, got, s.wantPool)
+		}
+	}
+}
+
+// A process killed between linking the old inode under .pending and
+// renaming the spare leaves a link to a live file there; it must never be
+// handed out as a spare.
+func TestStalePendingLinkIsNeverReused(t *testing.T) {
+	st := store{dir: t.TempDir()}
+	check(t, "init", st.init())
+	path := st.path(endpointsDir, "x.json")
+	check(t, "put", st.put(path, []byte("live")))
+	check(t, "link", os.Link(path, st.path(pendingDir, "stale")))
+	for range 3 {
+		check(t, "put other", st.put(st.path(endpointsDir, "y.json"), []byte("other")))
+		check(t, "drop other", st.drop(st.path(endpointsDir, "y.json")))
+	}
+	if b, _ := os.ReadFile(path); string(b) != "live" {
+		t.Errorf("live file overwritten through a stale pending link: %q", b)
+	}
+}
