@@ -33,6 +33,16 @@ type Allocator struct {
 	Lock func(ctx context.Context) (unlock func(), err error)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Hint, when set, remembers the block the last assignment used. That
+	// block is read with the first round trip, so a steady-state assignment
+	// needs no second read. A stale hint costs nothing but that one key.
+	Hint BlockHint
+}
+
+// BlockHint stores one block CIDR between processes (a node-local file).
+type BlockHint interface {
+	Load() netip.Prefix
+	Store(netip.Prefix)
 }
 
 // Request is one address request.
@@ -93,11 +103,18 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 	}
 	defer unlock()
 	var first *datastore.Snapshot
+	var hint netip.Prefix
+	if a.Hint != nil {
+		hint = a.Hint.Load()
+	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		q := extra
 		q.Config, q.Pools = true, true
 		q.Node, q.Affinities = a.Host, a.Host
 		q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
+		if hint.IsValid() {
+			q.Blocks = append(slices.Clone(extra.Blocks), hint)
+		}
 		snap, err := a.Store.Read(ctx, q)
 		if err != nil {
 			return nil, err
@@ -110,7 +127,7 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 				}
 			}
 		}
-		asg, err := a.assignOnce(ctx, req, snap)
+		asg, err := a.assignOnce(ctx, req, snap, hint)
 		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrNotFound) {
 			slog.Debug("IPAM write lost a race, retrying", "attempt", attempt, "err", err)
 			continue
@@ -119,6 +136,9 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 			return nil, err
 		}
 		asg.Snapshot = first
+		if a.Hint != nil && asg.Block != hint {
+			a.Hint.Store(asg.Block)
+		}
 		return asg, nil
 	}
 	return nil, fmt.Errorf("assigning an address for %s: %w after %d attempts", req.HandleID, datastore.ErrConflict, maxAttempts)
@@ -133,7 +153,7 @@ type plan struct {
 	blocks map[netip.Prefix]datastore.Versioned[datastore.Block]
 }
 
-func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore.Snapshot) (*Assignment, error) {
+func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore.Snapshot, hint netip.Prefix) (*Assignment, error) {
 	if snap.Config == nil || !snap.Config.StrictAffinity {
 		return nil, ErrStrictAffinity
 	}
@@ -147,6 +167,11 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 	p := &plan{req: req, snap: snap, pools: pools}
 	if h, ok := snap.Handles[req.HandleID]; ok {
 		p.handle = &h
+	}
+	if p.handle == nil && !req.IP.IsValid() {
+		if asg, ok, err := a.assignFromHint(ctx, p, hint); ok {
+			return asg, err
+		}
 	}
 	// Second round trip: every block we may use, known so far.
 	var want []netip.Prefix

@@ -36,24 +36,7 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 		if freeCount(&b.Value) == 0 {
 			continue
 		}
-		blk := b.Value
-		addr, err := allocate(&blk, a.attribute(p.req), nil)
-		if err != nil {
-			return nil, err
-		}
-		c := datastore.Change{
-			Handles: []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
-			Blocks:  []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
-		}
-		if af.Value.State == datastore.AffinityPending {
-			confirmed := af.Value
-			confirmed.State = datastore.AffinityConfirmed
-			c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev})
-		}
-		if err := a.Store.Commit(ctx, c); err != nil {
-			return nil, err
-		}
-		return &Assignment{Addr: addr, Block: blk.CIDR, Pool: *pool}, nil
+		return a.allocIn(ctx, p, af, b, *pool)
 	}
 	if err := a.mayClaim(p, owned); err != nil {
 		return nil, err
@@ -68,6 +51,51 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 		}
 	}
 	return nil, ErrNoFreeBlocks
+}
+
+// allocIn takes the next free address of an affine block with space and
+// commits the block and the handle together.
+func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned[datastore.Affinity], b datastore.Versioned[datastore.Block], pool datastore.IPPool) (*Assignment, error) {
+	blk := b.Value
+	addr, err := allocate(&blk, a.attribute(p.req), nil)
+	if err != nil {
+		return nil, err
+	}
+	c := datastore.Change{
+		Handles: []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
+		Blocks:  []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
+	}
+	if af.Value.State == datastore.AffinityPending {
+		confirmed := af.Value
+		confirmed.State = datastore.AffinityConfirmed
+		c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev})
+	}
+	if err := a.Store.Commit(ctx, c); err != nil {
+		return nil, err
+	}
+	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool}, nil
+}
+
+// assignFromHint allocates from the hinted block when the first read shows
+// it is still this host's, in a selected pool, with space. ok is false when
+// the hint cannot be used and the full path must run.
+func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Prefix) (asg *Assignment, ok bool, err error) {
+	b, found := p.snap.Blocks[hint]
+	if !hint.IsValid() || !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value) == 0 {
+		return nil, false, nil
+	}
+	pool := poolOf(p.pools, hint.Addr())
+	if pool == nil {
+		return nil, false, nil
+	}
+	for _, af := range p.snap.Affinities {
+		if af.Value.CIDR == hint && af.Value.State != datastore.AffinityPendingDeletion {
+			p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
+			asg, err := a.allocIn(ctx, p, af, b, *pool)
+			return asg, true, err
+		}
+	}
+	return nil, false, nil
 }
 
 // mayClaim checks the per-host block limit and IPAMConfig before a claim.

@@ -258,10 +258,18 @@ func TestNoNodeIsRetryableIntegration(t *testing.T) {
 	}
 }
 
-// Steady state: read, read blocks, one commit. Release: the same three.
+type memHint struct{ p netip.Prefix }
+
+func (m *memHint) Load() netip.Prefix   { return m.p }
+func (m *memHint) Store(p netip.Prefix) { m.p = p }
+
+// Steady state with the block hint: one read, one commit. Without a hint:
+// read, read blocks, commit. Release: three.
 func TestRoundTripsIntegration(t *testing.T) {
 	e := newEnv(t, "10.0.0.0/24", 26, true, 0)
 	a := e.alloc("win-1")
+	hinted := e.alloc("win-1")
+	hinted.Hint = &memHint{}
 	if _, err := a.Assign(ctx(t), req("warm"), datastore.Query{}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +278,22 @@ func TestRoundTripsIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := e.store.RoundTrips() - before; n != 3 {
-		t.Errorf("steady-state assign took %d round trips, want 3", n)
+		t.Errorf("steady-state assign without a hint took %d round trips, want 3", n)
+	}
+	if _, err := hinted.Assign(ctx(t), req("c2"), datastore.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	before = e.store.RoundTrips()
+	if _, err := hinted.Assign(ctx(t), req("c3"), datastore.Query{ClusterInfo: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.store.RoundTrips() - before; n != 2 {
+		t.Errorf("steady-state assign with the hint took %d round trips, want 2", n)
+	}
+	// A stale hint (a block this host does not own) is ignored.
+	hinted.Hint = &memHint{p: netip.MustParsePrefix("10.0.0.0/26")}
+	if asg, err := hinted.Assign(ctx(t), req("c4"), datastore.Query{}); err != nil || asg.Block.String() != "10.0.0.128/26" {
+		t.Fatalf("with a stale hint: %v, %v", asg, err)
 	}
 	before = e.store.RoundTrips()
 	if _, err := a.Release(ctx(t), "Calico.c1", "default.pod-c1"); err != nil {

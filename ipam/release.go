@@ -20,14 +20,22 @@ import (
 // require strict affinity: freeing is always safe, and a DEL must not fail
 // because the IPAM configuration changed. It returns the freed addresses.
 func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Addr, error) {
+	return a.ReleaseRead(ctx, nil, handles...)
+}
+
+// ReleaseRead is Release starting from handles the caller has already read
+// (snap.Handles, from a Read of its own that asked for them), saving a
+// round trip; after a lost compare-and-swap it reads them again.
+func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, handles ...string) ([]netip.Addr, error) {
 	unlock, err := a.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		freed, err := a.releaseOnce(ctx, handles)
+		freed, err := a.releaseOnce(ctx, snap, handles)
 		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrNotFound) {
+			snap = nil
 			continue
 		}
 		return freed, err
@@ -35,10 +43,12 @@ func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Add
 	return nil, fmt.Errorf("releasing %v: %w after %d attempts", handles, datastore.ErrConflict, maxAttempts)
 }
 
-func (a *Allocator) releaseOnce(ctx context.Context, handles []string) ([]netip.Addr, error) {
-	snap, err := a.Store.Read(ctx, datastore.Query{Handles: handles})
-	if err != nil {
-		return nil, err
+func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, handles []string) ([]netip.Addr, error) {
+	if snap == nil {
+		var err error
+		if snap, err = a.Store.Read(ctx, datastore.Query{Handles: handles}); err != nil {
+			return nil, err
+		}
 	}
 	if len(snap.Handles) == 0 {
 		return nil, nil

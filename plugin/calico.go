@@ -219,7 +219,16 @@ func cmdDel(args *skel.CmdArgs) error {
 // the runtime retries it, instead of leaking.
 func (c *call) del() error {
 	k := c.wepKey()
-	if err := c.deleteWEP(k); err != nil {
+	handles := append([]string{c.handleID()}, c.legacyHandles()...)
+	q := datastore.Query{Endpoints: []datastore.WEPKey{k}}
+	if c.calicoIPAM() {
+		q.Handles = handles
+	}
+	snap, err := c.store.Read(c.ctx, q)
+	if err != nil {
+		return err
+	}
+	if err := c.deleteWEP(k, snap); err != nil {
 		return err
 	}
 	h, err := openHNS()
@@ -237,7 +246,7 @@ func (c *call) del() error {
 		}
 	}
 	if c.calicoIPAM() {
-		_, err := c.allocator().Release(c.ctx, append([]string{c.handleID()}, c.legacyHandles()...)...)
+		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)
 		return err
 	}
 	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
@@ -245,20 +254,31 @@ func (c *call) del() error {
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to
 // another container ID (a DEL for an old sandbox of a pod that has a new one).
-func (c *call) deleteWEP(k datastore.WEPKey) error {
+// snap holds the endpoint as first read; a conflict reads it again.
+func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 	for attempt := 0; attempt < 6; attempt++ {
-		w, err := c.store.GetWorkloadEndpoint(c.ctx, k)
-		if errors.Is(err, datastore.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading WorkloadEndpoint %s/%s: %w", k.Namespace, k.Name, err)
+		var w *datastore.Versioned[datastore.WorkloadEndpoint]
+		if snap != nil {
+			v, ok := snap.Endpoints[k]
+			if !ok {
+				return nil
+			}
+			w, snap = &v, nil
+		} else {
+			var err error
+			w, err = c.store.GetWorkloadEndpoint(c.ctx, k)
+			if errors.Is(err, datastore.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading WorkloadEndpoint %s/%s: %w", k.Namespace, k.Name, err)
+			}
 		}
 		if id := w.Value.Spec.ContainerID; id != "" && id != c.args.ContainerID {
 			slog.Info("keeping the WorkloadEndpoint of a newer sandbox", "wep", k.Name, "owner", id)
 			return nil
 		}
-		err = c.store.DeleteWorkloadEndpoint(c.ctx, k, w.Rev)
+		err := c.store.DeleteWorkloadEndpoint(c.ctx, k, w.Rev)
 		if err == nil || errors.Is(err, datastore.ErrNotFound) {
 			return nil
 		}

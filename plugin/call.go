@@ -81,7 +81,7 @@ func (c *call) legacyHandles() []string {
 }
 
 func (c *call) allocator() *ipam.Allocator {
-	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc)}
+	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node)}
 }
 
 // ipamRequest builds the IPAM request of an ADD.

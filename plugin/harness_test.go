@@ -66,7 +66,7 @@ func binaries() (string, func(), error) {
 // harness is one test's world: a wiped Calico datastore, a fresh simulated
 // HNS with the node's Overlay network, and a libcni client.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	etcd    *etcdtest.Server
 	sim     *sim.Sim
 	cni     *libcni.CNIConfig
@@ -80,14 +80,10 @@ const node = "win-1"
 // newHarness seeds what calico-node would have made: pool (one /26 block,
 // so the node's block is known), strict affinity, ClusterInformation, the
 // Node, and the Calico Overlay network with management IP 10.0.0.4.
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, etcd: etcdtest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
-	h.etcd.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: h.block, BlockSize: 26, NATOutgoing: true})
-	h.etcd.PutIPAMConfig(t, true, true, 0)
-	ready := true
-	h.etcd.PutClusterInformation(t, &ready)
-	h.etcd.PutNode(t, node, nil)
+	seed(t, h)
 	dir := t.TempDir()
 	t.Setenv("CALICO_HNS_SIM_DIR", filepath.Join(dir, "hns"))
 	s, err := sim.Open(filepath.Join(dir, "hns"))
@@ -124,6 +120,16 @@ func newHarness(t *testing.T) *harness {
 		}
 	})
 	return h
+}
+
+// seed writes the pool (exactly h.block), IPAMConfig, ClusterInformation and Node.
+func seed(t testing.TB, h *harness) {
+	t.Helper()
+	h.etcd.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: h.block, BlockSize: h.block.Bits(), NATOutgoing: true})
+	h.etcd.PutIPAMConfig(t, true, true, 0)
+	ready := true
+	h.etcd.PutClusterInformation(t, &ready)
+	h.etcd.PutNode(t, node, nil)
 }
 
 func tail(s string, n int) string {
@@ -166,7 +172,7 @@ func pod(name, netns string) *libcni.RuntimeConf {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return c

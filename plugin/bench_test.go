@@ -1,0 +1,220 @@
+package plugin_test
+
+// Process-level benchmarks: each operation is a fresh plugin process, as
+// kubelet/containerd runs it, against the real etcd and the HNS simulator.
+// Besides ns/op they report the median in ms, etcd operations per call (from
+// etcd's own metrics) and the largest resident set of a plugin process.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/calico-win/cni/internal/etcdtest"
+)
+
+func contextBG() context.Context { return context.Background() }
+
+// proc runs one plugin process and returns its wall time and max RSS (KB).
+func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
+	c := map[string]any{}
+	for k, v := range conf {
+		c[k] = v
+	}
+	c["cniVersion"], c["name"] = "1.0.0", "Calico"
+	stdin, _ := json.Marshal(c)
+	cmd := exec.Command(filepath.Join(binDir, bin))
+	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+cid, "CNI_IFNAME=eth0",
+		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-"+cid)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	if err != nil {
+		return d, rss, out.Bytes(), fmt.Errorf("%s %s %s: %v: %s", bin, command, cid, err, out.String())
+	}
+	return d, rss, out.Bytes(), nil
+}
+
+// etcdOps sums etcd's completed KV requests (Range, Txn, Put, DeleteRange).
+func etcdOps(b *testing.B, srv *etcdtest.Server) float64 {
+	resp, err := http.Get(srv.Endpoints()[0] + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var n float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "grpc_server_handled_total{") && strings.Contains(l, `grpc_service="etcdserverpb.KV"`) {
+			var v float64
+			fmt.Sscan(l[strings.LastIndexByte(l, ' ')+1:], &v)
+			n += v
+		}
+	}
+	return n
+}
+
+type stats struct {
+	d   []time.Duration
+	rss int64
+}
+
+func (s *stats) add(d time.Duration, rss int64) {
+	s.d = append(s.d, d)
+	s.rss = max(s.rss, rss)
+}
+
+func (s *stats) report(b *testing.B) {
+	slices.Sort(s.d)
+	ms := func(q float64) float64 { return float64(s.d[int(q*float64(len(s.d)-1))]) / 1e6 }
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(float64(s.rss)/1024, "maxRSS-MB")
+}
+
+func newBenchHarness(b *testing.B) *harness {
+	h := newHarness(b)
+	h.conf["log_level"] = "error"
+	return h
+}
+
+func BenchmarkVersion(b *testing.B) {
+	h := newBenchHarness(b)
+	var s stats
+	for i := 0; i < b.N; i++ {
+		d, rss, _, err := h.proc("calico", "VERSION", "", "", h.conf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.add(d, rss)
+	}
+	s.report(b)
+}
+
+// calico-ipam alone: one ADD (or DEL) process per iteration.
+func BenchmarkIPAMAdd(b *testing.B) { newBenchHarness(b).benchOp(b, "calico-ipam", "ADD") }
+func BenchmarkIPAMDel(b *testing.B) { newBenchHarness(b).benchOp(b, "calico-ipam", "DEL") }
+
+// The full plugin: IPAM, HNS endpoint, WorkloadEndpoint.
+func BenchmarkAdd(b *testing.B) { newBenchHarness(b).benchOp(b, "calico", "ADD") }
+func BenchmarkDel(b *testing.B) { newBenchHarness(b).benchOp(b, "calico", "DEL") }
+
+// benchOp measures op; the other half of the ADD/DEL pair runs untimed.
+func (h *harness) benchOp(b *testing.B, bin, op string) {
+	var s stats
+	var ops float64
+	for i := 0; i < b.N; i++ {
+		ns := "11111111-2222-3333-4444-555555555555"
+		if bin == "calico" {
+			ns = h.namespace()
+		}
+		cid := fmt.Sprint("bench", i)
+		for _, step := range []string{"ADD", "DEL"} {
+			o0 := etcdOps(b, h.etcd)
+			d, rss, _, err := h.proc(bin, step, cid, ns, h.conf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if step == op {
+				s.add(d, rss)
+				ops += etcdOps(b, h.etcd) - o0
+			}
+		}
+	}
+	s.report(b)
+	b.ReportMetric(ops/float64(b.N), "etcd-ops/op")
+}
+
+// BenchmarkConcurrentIPAM50 is 50 calico-ipam ADDs started at once (wall time).
+func BenchmarkConcurrentIPAM50(b *testing.B) {
+	h := newBenchHarness(b)
+	h.benchConcurrent(b, "calico-ipam", 50)
+}
+
+// BenchmarkConcurrentAdd110 is kubelet's default max pods started at once on
+// one node through the full plugin.
+func BenchmarkConcurrentAdd110(b *testing.B) {
+	h := newBenchHarness(b)
+	// 110 pods need a /25 block with single network.
+	h.etcd.Wipe(b)
+	h.block = netip.MustParsePrefix("10.244.5.0/25")
+	seed(b, h)
+	if err := h.sim.DeleteNetwork(contextBG(), h.network.Id); err != nil {
+		b.Fatal(err)
+	}
+	var err error
+	if h.network, err = h.sim.SetupOverlay(contextBG(), simSpec(h), 0); err != nil {
+		b.Fatal(err)
+	}
+	h.benchConcurrent(b, "calico", 110)
+}
+
+func (h *harness) benchConcurrent(b *testing.B, bin string, n int) {
+	var walls stats
+	for i := 0; i < b.N; i++ {
+		nss := make([]string, n)
+		for j := range nss {
+			if bin == "calico" {
+				nss[j] = h.namespace()
+			} else {
+				nss[j] = "11111111-2222-3333-4444-555555555555"
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		addrs := make([]string, n)
+		start := time.Now()
+		for j := 0; j < n; j++ {
+			wg.Add(1)
+			go func(j int) {
+				defer wg.Done()
+				var out []byte
+				var rss int64
+				_, rss, out, errs[j] = h.proc(bin, "ADD", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf)
+				walls.rss = max(walls.rss, rss)
+				addrs[j] = string(out)
+			}(j)
+		}
+		wg.Wait()
+		walls.d = append(walls.d, time.Since(start))
+		seen := map[string]bool{}
+		for j, err := range errs {
+			if err != nil {
+				b.Fatalf("ADD %d: %v", j, err)
+			}
+			var r struct{ IPs []struct{ Address string } }
+			json.Unmarshal([]byte(addrs[j]), &r)
+			if len(r.IPs) == 0 || seen[r.IPs[0].Address] {
+				b.Fatalf("ADD %d: duplicate or missing address in %s", j, addrs[j])
+			}
+			seen[r.IPs[0].Address] = true
+		}
+		for j := 0; j < n; j++ {
+			if _, _, _, err := h.proc(bin, "DEL", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	walls.report(b)
+}
