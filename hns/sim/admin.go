@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 
@@ -119,7 +118,7 @@ func (s *Sim) Reset(ctx context.Context) error {
 	return s.locked(true, func() error {
 		var errs []error
 		for _, d := range objectDirs {
-			errs = append(errs, os.RemoveAll(s.st.path(d)))
+			errs = append(errs, removeTree(s.st.path(d)))
 		}
 		errs = append(errs, removeFile(s.st.path(metaFileName)), removeFile(s.st.path(faultsFileName)))
 		if err := errors.Join(errs...); err != nil {

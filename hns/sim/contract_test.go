@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -11,10 +12,27 @@ import (
 	"github.com/calico-win/cni/hns/hnstest"
 )
 
+// tempDir is t.TempDir, except that the cleanup removes the tree with
+// removeTree: os.RemoveAll fails under Wine, where these tests also run
+// (scripts/wine-test.sh ./hns/sim) to exercise the Windows code.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "hns-sim-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := removeTree(dir); err != nil {
+			t.Errorf("removing %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
 // openSim opens a simulator on a fresh directory.
 func openSim(t *testing.T, opts ...Option) *Sim {
 	t.Helper()
-	s, err := Open(t.TempDir(), opts...)
+	s, err := Open(tempDir(t), opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -178,7 +178,7 @@ func TestVersionAndFeatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.version.String(), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := tempDir(t)
 			if _, err := Open(dir, WithVersion(tt.version)); err != nil {
 				t.Fatal(err)
 			}

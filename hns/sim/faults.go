@@ -142,7 +142,7 @@ func (s *Sim) FaultState(ctx context.Context) (Faults, error) {
 	if err := ctx.Err(); err != nil {
 		return Faults{}, err
 	}
-	return s.readFaults()
+	return unlockedRead(s, s.readFaults)
 }
 
 func (s *Sim) readFaults() (Faults, error) {
@@ -171,11 +171,13 @@ func (s *Sim) editFaults(ctx context.Context, edit func(*Faults)) error {
 // begin starts every client call: it applies latency, a stopped service and
 // armed faults for kind, reporting them as HNS would for the hcn call op.
 // With no faults file (the usual case) it costs one failed open.
+// readFaults (like readConfig) is for locked sections; elsewhere it goes
+// through unlockedRead.
 func (s *Sim) begin(ctx context.Context, kind, op string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, err := s.readFaults()
+	f, err := unlockedRead(s, s.readFaults)
 	if err != nil {
 		return err
 	}

@@ -32,3 +32,8 @@ func lockFile(path string, exclusive bool) (unlock func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// lockFreeReads: Windows refuses to rename over a file that another
+// process has open (os.Open does not share delete access), so even config
+// and faults are read under the shared lock.
+const lockFreeReads = false

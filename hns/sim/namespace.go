@@ -154,7 +154,7 @@ func (s *Sim) AttachEndpoint(ctx context.Context, namespaceID, endpointID string
 // endpoint that is not in this namespace fails with
 // Config.DetachNotAttachedCode.
 func (s *Sim) DetachEndpoint(ctx context.Context, namespaceID, endpointID string) error {
-	c, err := s.readConfig()
+	c, err := s.currentConfig()
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func (s *Sim) GetNetworkByID(ctx context.Context, id string) (*hns.Network, erro
 // request stands for the host adapter's address: it becomes the management
 // IP, reported Config.ManagementIPDelay after creation.
 func (s *Sim) CreateNetwork(ctx context.Context, n *hns.Network) (*hns.Network, error) {
-	c, err := s.readConfig()
+	c, err := s.currentConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (s *Sim) DeleteNetwork(ctx context.Context, id string) error {
 	if err := s.begin(ctx, KindDeleteNetwork, op); err != nil {
 		return err
 	}
-	c, err := s.readConfig()
+	c, err := s.currentConfig()
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (s *Sim) DeleteNetwork(ctx context.Context, id string) error {
 		if err := s.st.removeName(networkNames, r.Network.Name, cid); err != nil {
 			return err
 		}
-		if err := errors.Join(os.RemoveAll(s.st.path(ipsDir, cid)), os.RemoveAll(s.st.path(membersDir, cid))); err != nil {
+		if err := errors.Join(removeTree(s.st.path(ipsDir, cid)), removeTree(s.st.path(membersDir, cid))); err != nil {
 			return err
 		}
 		return s.st.drop(s.st.path(networksDir, cid+".json"))

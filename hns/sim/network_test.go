@@ -50,7 +50,7 @@ func TestManagementIPDelay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			dir := t.TempDir()
+			dir := tempDir(t)
 			s, err := Open(dir, WithManagementIPDelay(tt.delay), WithClock(clock.now))
 			check(t, "Open", err)
 			ctx := context.Background()

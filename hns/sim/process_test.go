@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if popDir != "" {
-		os.RemoveAll(popDir)
+		removeTree(popDir)
 	}
 	os.Exit(code)
 }

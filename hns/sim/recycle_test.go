@@ -6,7 +6,7 @@ import (
 )
 
 func TestPutAndDropRecycleInodes(t *testing.T) {
-	st := store{dir: t.TempDir()}
+	st := store{dir: tempDir(t)}
 	check(t, "init", st.init())
 	path := st.path(endpointsDir, "x.json")
 	poolSize := func() int {
@@ -51,7 +51,7 @@ func TestPutAndDropRecycleInodes(t *testing.T) {
 // renaming the spare leaves a link to a live file there; it must never be
 // handed out as a spare.
 func TestStalePendingLinkIsNeverReused(t *testing.T) {
-	st := store{dir: t.TempDir()}
+	st := store{dir: tempDir(t)}
 	check(t, "init", st.init())
 	path := st.path(endpointsDir, "x.json")
 	check(t, "put", st.put(path, []byte("live")))

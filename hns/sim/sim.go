@@ -159,9 +159,16 @@ func (s *Sim) Config(ctx context.Context) (Config, error) {
 	if err := ctx.Err(); err != nil {
 		return Config{}, err
 	}
-	return s.readConfig()
+	return s.currentConfig()
 }
 
+// currentConfig reads the configuration outside a locked section.
+func (s *Sim) currentConfig() (Config, error) {
+	return unlockedRead(s, s.readConfig)
+}
+
+// readConfig reads the configuration; outside a locked section use
+// currentConfig.
 func (s *Sim) readConfig() (Config, error) {
 	c := DefaultConfig()
 	err := readJSON(s.st.path(configFileName), &c)
@@ -200,7 +207,7 @@ func (s *Sim) Version(ctx context.Context) (hns.Version, error) {
 	if err := s.begin(ctx, KindVersion, "hnsCall"); err != nil {
 		return hns.Version{}, err
 	}
-	c, err := s.readConfig()
+	c, err := s.currentConfig()
 	return c.Version, err
 }
 
@@ -213,6 +220,16 @@ func (s *Sim) locked(exclusive bool, fn func() error) error {
 	}
 	defer unlock()
 	return fn()
+}
+
+// unlockedRead reads config or faults outside a locked section: without
+// the lock where the OS allows it (see lockFreeReads), else under the
+// shared lock.
+func unlockedRead[T any](s *Sim, read func() (T, error)) (T, error) {
+	if lockFreeReads {
+		return read()
+	}
+	return readLocked(s, read)
 }
 
 // readLocked runs read under the shared lock: object files are rewritten

@@ -111,6 +111,30 @@ func removeFile(path string) error {
 	return nil
 }
 
+// removeTree removes path and everything under it. It does what
+// os.RemoveAll does, with plain unlinks: Go's Windows RemoveAll relies on
+// POSIX delete semantics that Wine, where the Windows build is tested,
+// does not implement.
+func removeTree(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil || !fi.IsDir() {
+		return removeFile(path)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, removeTree(filepath.Join(path, e.Name())))
+	}
+	errs = append(errs, removeFile(path))
+	return errors.Join(errs...)
+}
+
 // listNames returns the entries of dir, without temporary files, sorted.
 // A missing directory is empty.
 func listNames(dir string) ([]string, error) {
