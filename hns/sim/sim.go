@@ -224,7 +224,8 @@ func (s *Sim) locked(exclusive bool, fn func() error) error {
 
 // unlockedRead reads config or faults outside a locked section: without
 // the lock where the OS allows it (see lockFreeReads), else under the
-// shared lock.
+// shared lock. Never call it inside a locked section: on Windows it would
+// wait for a lock its own caller holds.
 func unlockedRead[T any](s *Sim, read func() (T, error)) (T, error) {
 	if lockFreeReads {
 		return read()
