@@ -115,12 +115,12 @@ func TestInjectFaultRejectsBadArguments(t *testing.T) {
 func TestLatency(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	check(t, "SetLatency", f.s.SetLatency(ctx, KindGetEndpointByName, 60*time.Millisecond))
+	check(t, "SetLatency", f.s.SetLatency(ctx, KindGetEndpointByName, 100*time.Millisecond))
 	start := time.Now()
 	_, err := f.s.GetEndpointByName(ctx, "a_Calico")
 	check(t, "GetEndpointByName", err)
-	if d := time.Since(start); d < 60*time.Millisecond {
-		t.Errorf("delayed call took %v, want at least 60ms", d)
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Errorf("delayed call took %v, want at least 100ms", d)
 	}
 	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
@@ -131,7 +131,7 @@ func TestLatency(t *testing.T) {
 	start = time.Now()
 	_, err = f.s.GetEndpointByName(ctx, "a_Calico")
 	check(t, "GetEndpointByName", err)
-	if d := time.Since(start); d >= 60*time.Millisecond {
+	if d := time.Since(start); d >= 100*time.Millisecond {
 		t.Errorf("call after removing the latency took %v", d)
 	}
 }

@@ -77,12 +77,12 @@ func TestManagementIPDelayRealClock(t *testing.T) {
 	s := openSim(t)
 	ctx := context.Background()
 	spec := OverlaySpec{Name: "Calico", Subnet: netip.MustParsePrefix("10.244.5.0/26"), ManagementIP: netip.MustParseAddr("10.0.0.4")}
-	n, err := s.SetupOverlay(ctx, spec, 200*time.Millisecond)
+	n, err := s.SetupOverlay(ctx, spec, 500*time.Millisecond)
 	check(t, "SetupOverlay", err)
 	if managementIP(n) != "" {
 		t.Fatalf("management IP visible at once: %+v", n.Policies)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	n, err = s.GetNetworkByName(ctx, "Calico")
 	check(t, "GetNetworkByName", err)
 	if managementIP(n) == "" {
