@@ -28,6 +28,10 @@ type Query struct {
 	ClusterInfo bool           // ClusterInformation "default"
 	Node        string         // the Calico Node of this name ("" = none)
 	Affinities  string         // the block affinities of this host ("" = none)
+	// AffinityCIDRs, when set, narrows Affinities to these blocks' affinities
+	// (point reads): listing every affinity of a host with many blocks costs
+	// more than the few a caller needs.
+	AffinityCIDRs []netip.Prefix
 	Handles     []string       // these IPAM handles
 	Blocks      []netip.Prefix // these blocks
 	Endpoints   []WEPKey       // these workload endpoints

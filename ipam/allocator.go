@@ -114,6 +114,7 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
 		if hint.IsValid() {
 			q.Blocks = append(slices.Clone(extra.Blocks), hint)
+			q.AffinityCIDRs = []netip.Prefix{hint}
 		}
 		snap, err := a.Store.Read(ctx, q)
 		if err != nil {
@@ -128,6 +129,12 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 			}
 		}
 		asg, err := a.assignOnce(ctx, req, snap, hint)
+		if errors.Is(err, errHintMiss) {
+			// The hinted block cannot serve this request: read every
+			// affinity of the host this time.
+			hint = netip.Prefix{}
+			continue
+		}
 		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrNotFound) {
 			slog.Debug("IPAM write lost a race, retrying", "attempt", attempt, "err", err)
 			continue
@@ -143,6 +150,9 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 	}
 	return nil, fmt.Errorf("assigning an address for %s: %w after %d attempts", req.HandleID, datastore.ErrConflict, maxAttempts)
 }
+
+// errHintMiss: the hinted block cannot serve the request; read everything.
+var errHintMiss = errors.New("block hint not usable")
 
 // plan is one attempt's view: the snapshot plus the blocks read for it.
 type plan struct {
@@ -168,10 +178,14 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 	if h, ok := snap.Handles[req.HandleID]; ok {
 		p.handle = &h
 	}
-	if p.handle == nil && !req.IP.IsValid() {
-		if asg, ok, err := a.assignFromHint(ctx, p, hint); ok {
-			return asg, err
+	if hint.IsValid() {
+		// The first read holds only the hinted affinity.
+		if p.handle == nil && !req.IP.IsValid() {
+			if asg, ok, err := a.assignFromHint(ctx, p, hint); ok {
+				return asg, err
+			}
 		}
+		return nil, errHintMiss
 	}
 	// Second round trip: every block we may use, known so far.
 	var want []netip.Prefix

@@ -104,7 +104,10 @@ func TestIPAMConcurrentProcessesIntegration(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		wg.Add(1)
-		go func(i int) { defer wg.Done(); errs[i] = h.cni.DelNetworkList(ctx(t), l, pod(fmt.Sprint("c", i), "11111111-2222-3333-4444-555555555555")) }(i)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = h.cni.DelNetworkList(ctx(t), l, pod(fmt.Sprint("c", i), "11111111-2222-3333-4444-555555555555"))
+		}(i)
 	}
 	wg.Wait()
 	for i, err := range errs {

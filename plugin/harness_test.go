@@ -40,8 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	defer cleanup()
-	etcdtest.Main(m)
+	code := etcdtest.Run(m)
+	cleanup()
+	os.Exit(code)
 }
 
 // binaries returns a directory with calico and calico-ipam: $CALICO_WIN_BIN

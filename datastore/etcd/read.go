@@ -62,11 +62,17 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 	}
 	if q.Affinities != "" {
 		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
-		add(list(affinityPrefix(q.Affinities)), func(kv keyValue) error {
+		decode := func(kv keyValue) error {
 			a, err := decodeAffinity(q.Affinities, kv)
 			snap.Affinities = append(snap.Affinities, a)
 			return err
-		})
+		}
+		if len(q.AffinityCIDRs) == 0 {
+			add(list(affinityPrefix(q.Affinities)), decode)
+		}
+		for _, cidr := range q.AffinityCIDRs {
+			add(get(affinityKey(q.Affinities, cidr)), decode)
+		}
 	}
 	for _, id := range q.Handles {
 		add(get(handleKey(id)), func(kv keyValue) error {

@@ -44,7 +44,10 @@ func Shared(t testing.TB) *Server {
 
 // Main runs the tests, then stops the shared etcd (if any test started it)
 // and exits: call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain with its own cleanup to do.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if shared.srv != nil {
 		shared.srv.Stop()
@@ -52,5 +55,5 @@ func Main(m *testing.M) {
 	if shared.dir != "" {
 		os.RemoveAll(shared.dir) // failed tests have printed the log's tail
 	}
-	os.Exit(code)
+	return code
 }
