@@ -1,0 +1,140 @@
+package k8s
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// Client talks to one API server. It is safe for concurrent use; requests
+// issued in parallel share one HTTP/2 connection.
+type Client struct {
+	base     *url.URL // scheme, host and any path prefix of the server
+	http     *http.Client
+	timeout  time.Duration
+	requests atomic.Int64
+}
+
+// New returns a Client for cfg. It reads the kubeconfig and credential files
+// but does not contact the server.
+func New(cfg Config) (*Client, error) {
+	rc, err := restConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+}
+
+// NewFromREST returns a Client for a client-go configuration.
+func NewFromREST(rc *rest.Config, timeout time.Duration, userAgent string) (*Client, error) {
+	rc = rest.CopyConfig(rc)
+	if userAgent != "" {
+		rc.UserAgent = userAgent
+	}
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	rc.Timeout = 0 // the per-request timeout is set on each request's context
+	base, _, err := rest.DefaultServerUrlFor(rc)
+	if err != nil {
+		return nil, fmt.Errorf("Kubernetes API server %q: %w", rc.Host, err)
+	}
+	hc, err := rest.HTTPClientFor(rc)
+	if err != nil {
+		return nil, fmt.Errorf("Kubernetes API client for %s: %w", base, err)
+	}
+	c := &Client{base: base, timeout: timeout}
+	hc.Transport = counting{next: hc.Transport, n: &c.requests}
+	c.http = hc
+	return c, nil
+}
+
+// Server is the API server's URL.
+func (c *Client) Server() string { return c.base.String() }
+
+// Requests is the number of HTTP requests sent so far, failed ones included.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// Close releases idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+type counting struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+// request is one API call.
+type request struct {
+	verb        string // for error messages: get, list, create, update, patch, delete
+	method      string
+	path        string // absolute API path, e.g. /api/v1/namespaces/default/pods/p1
+	query       url.Values
+	contentType string // of body; JSON when empty
+	accept      string // JSON when empty
+	body        any    // marshalled to JSON, or []byte as is
+}
+
+// do sends r and decodes a successful answer into out (when not nil).
+// Failures are *APIError (the server answered) or errors wrapping
+// datastore.ErrUnavailable / ErrUnauthorized (it could not be reached, or TLS
+// failed).
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	u := *c.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
+	u.RawQuery = r.query.Encode()
+	var body io.Reader
+	if r.body != nil {
+		b, ok := r.body.([]byte)
+		if !ok {
+			var err error
+			if b, err = json.Marshal(r.body); err != nil {
+				return fmt.Errorf("encoding the body of %s %s: %w", r.method, r.path, err)
+			}
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", cmp.Or(r.accept, "application/json"))
+	if body != nil {
+		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return transportFailure(c.base, r, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return transportFailure(c.base, r, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return statusFailure(r, resp.StatusCode, data)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decoding the answer to %s %s: %w", r.method, r.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package k8s
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ObjectMeta is the part of metav1.ObjectMeta the plugin reads and writes.
+type ObjectMeta struct {
+	Name              string            `json:"name,omitempty"`
+	Namespace         string            `json:"namespace,omitempty"`
+	GenerateName      string            `json:"generateName,omitempty"`
+	UID               string            `json:"uid,omitempty"`
+	ResourceVersion   string            `json:"resourceVersion,omitempty"`
+	CreationTimestamp string            `json:"creationTimestamp,omitempty"`
+	DeletionTimestamp string            `json:"deletionTimestamp,omitempty"`
+	Labels            map[string]string `json:"labels,omitempty"`
+	Annotations       map[string]string `json:"annotations,omitempty"`
+}
+
+// Pod is the part of a core/v1 Pod the plugin reads.
+type Pod struct {
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     PodSpec    `json:"spec"`
+	Status   PodStatus  `json:"status"`
+}
+
+// PodSpec is the part of a core/v1 PodSpec the plugin reads.
+type PodSpec struct {
+	NodeName           string      `json:"nodeName,omitempty"`
+	ServiceAccountName string      `json:"serviceAccountName,omitempty"`
+	HostNetwork        bool        `json:"hostNetwork,omitempty"`
+	Containers         []Container `json:"containers,omitempty"`
+}
+
+// Container is the part of a core/v1 Container the plugin reads: its ports.
+type Container struct {
+	Name  string          `json:"name"`
+	Ports []ContainerPort `json:"ports,omitempty"`
+}
+
+// ContainerPort is a core/v1 ContainerPort.
+type ContainerPort struct {
+	Name          string `json:"name,omitempty"`
+	HostPort      int32  `json:"hostPort,omitempty"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol,omitempty"`
+	HostIP        string `json:"hostIP,omitempty"`
+}
+
+// PodStatus is the part of a core/v1 PodStatus the plugin reads.
+type PodStatus struct {
+	PodIP  string  `json:"podIP,omitempty"`
+	PodIPs []PodIP `json:"podIPs,omitempty"`
+}
+
+// PodIP is one entry of status.podIPs.
+type PodIP struct {
+	IP string `json:"ip"`
+}
+
+// Namespace is the part of a core/v1 Namespace the plugin reads.
+type Namespace struct {
+	Metadata ObjectMeta `json:"metadata"`
+}
+
+// Node is the part of a core/v1 Node the plugin reads.
+type Node struct {
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     struct {
+		PodCIDR  string   `json:"podCIDR,omitempty"`
+		PodCIDRs []string `json:"podCIDRs,omitempty"`
+	} `json:"spec"`
+}
+
+func podPath(namespace, name string) string {
+	return "/api/v1/namespaces/" + url.PathEscape(namespace) + "/pods/" + url.PathEscape(name)
+}
+
+// GetPod reads a pod.
+func (c *Client) GetPod(ctx context.Context, namespace, name string) (*Pod, error) {
+	var p Pod
+	err := c.do(ctx, request{verb: "get", method: http.MethodGet, path: podPath(namespace, name)}, &p)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// GetNamespace reads a namespace.
+func (c *Client) GetNamespace(ctx context.Context, name string) (*Namespace, error) {
+	var n Namespace
+	err := c.do(ctx, request{verb: "get", method: http.MethodGet, path: "/api/v1/namespaces/" + url.PathEscape(name)}, &n)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// GetNode reads a node.
+func (c *Client) GetNode(ctx context.Context, name string) (*Node, error) {
+	var n Node
+	err := c.do(ctx, request{verb: "get", method: http.MethodGet, path: "/api/v1/nodes/" + url.PathEscape(name)}, &n)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// PatchPodStatus applies a strategic-merge patch to the pod's status
+// subresource, the only write to pods Calico's CNI role allows (it carries
+// metadata.annotations too). A metadata.resourceVersion or metadata.uid in
+// the patch is a precondition: a mismatch fails with a 409 Conflict.
+func (c *Client) PatchPodStatus(ctx context.Context, namespace, name string, patch any) (*Pod, error) {
+	var p Pod
+	err := c.do(ctx, request{
+		verb: "patch", method: http.MethodPatch, path: podPath(namespace, name) + "/status",
+		contentType: "application/strategic-merge-patch+json", body: patch,
+	}, &p)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == http.StatusUnprocessableEntity && strings.Contains(ae.Message, "metadata.uid") {
+		// The server refuses a uid that differs as an invalid change of an
+		// immutable field: for us, the pod was replaced since it was read.
+		ae.Code, ae.Reason = http.StatusConflict, "Conflict"
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

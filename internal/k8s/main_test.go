@@ -1,0 +1,30 @@
+package k8s
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/calico-win/cni/internal/kastest"
+)
+
+// The *Integration* tests run against a real kube-apiserver with Calico's
+// CRDs: one per test binary (kastest.Shared), wiped per test.
+func TestMain(m *testing.M) { kastest.Main(m) }
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// cniClient returns a Client with the calico-cni-plugin identity.
+func cniClient(t testing.TB, srv *kastest.Server) *Client {
+	t.Helper()
+	c, err := New(Config{Kubeconfig: srv.CNIKubeconfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}

@@ -1,0 +1,108 @@
+package kastest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// CRDFile is Calico's CRD manifest (manifests/crds.yaml), relative to the
+// module root; $CALICO_CRDS overrides it.
+const CRDFile = "testdata/crds/calico-crds.yaml"
+
+func crdPath() (string, error) {
+	if p := os.Getenv("CALICO_CRDS"); p != "" {
+		return p, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, CRDFile), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory: set CALICO_CRDS")
+		}
+		dir = parent
+	}
+}
+
+// applyCRDs creates every CRD of the manifest and waits until all are
+// Established, all in parallel (each takes seconds on its own).
+func (s *Server) applyCRDs() error {
+	path, err := crdPath()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var docs [][]byte
+	for _, doc := range bytes.Split(data, []byte("\n---")) {
+		j, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if len(bytes.TrimSpace(j)) > 0 && string(j) != "null" {
+			docs = append(docs, j)
+		}
+	}
+	errs := make([]error, len(docs))
+	var wg sync.WaitGroup
+	for i, doc := range docs {
+		wg.Go(func() { errs[i] = s.applyCRD(doc) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Server) applyCRD(doc []byte) error {
+	var meta struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(doc, &meta); err != nil {
+		return err
+	}
+	const crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+	code, body, err := s.do(http.MethodPost, crds, doc, "")
+	if err != nil {
+		return err
+	}
+	if code != http.StatusCreated && code != http.StatusConflict {
+		return fmt.Errorf("creating CRD %s: %d %s", meta.Metadata.Name, code, body)
+	}
+	return poll(60*time.Second, 50*time.Millisecond, func() (bool, error) {
+		code, body, err := s.do(http.MethodGet, crds+"/"+meta.Metadata.Name, nil, "")
+		if err != nil || code != http.StatusOK {
+			return false, fmt.Errorf("CRD %s: %d %v", meta.Metadata.Name, code, err)
+		}
+		var crd struct {
+			Status struct {
+				Conditions []struct{ Type, Status string } `json:"conditions"`
+			} `json:"status"`
+		}
+		if err := json.Unmarshal(body, &crd); err != nil {
+			return true, err
+		}
+		for _, c := range crd.Status.Conditions {
+			if c.Type == "Established" && c.Status == "True" {
+				return true, nil
+			}
+		}
+		return false, fmt.Errorf("CRD %s not Established yet", meta.Metadata.Name)
+	})
+}
