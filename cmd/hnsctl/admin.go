@@ -239,6 +239,7 @@ func printConfig(c *cli, cfg sim.Config) error {
 		row("CASCADE NETWORK DELETE", yesNo(cfg.CascadeNetworkDelete))
 		row("MANAGEMENT IP DELAY", cfg.ManagementIPDelay)
 		row("DETACH NOT ATTACHED CODE", fmt.Sprintf("0x%x", cfg.DetachNotAttachedCode))
+		row("HOST ADDRESS", cfg.HostAddress)
 	})
 }
 
@@ -247,6 +248,7 @@ func configSet(ctx context.Context, c *cli, args []string) error {
 	cascade := fs.Bool("cascade-delete", true, "network delete removes its endpoints (false: refuse with 0x803b002c)")
 	delay := fs.Duration("mgmt-delay", 0, "default delay before a new network's management IP appears")
 	detach := fs.String("detach-code", "", "code of a detach of an endpoint that is not attached (0x803b0034 or 0x490)")
+	host := fs.String("host-address", "", "the host adapter's IPv4 address: the management IP of networks created without one")
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -272,6 +274,9 @@ func configSet(ctx context.Context, c *cli, args []string) error {
 		}
 		if set["detach-code"] {
 			cfg.DetachNotAttachedCode = code
+		}
+		if set["host-address"] {
+			cfg.HostAddress = *host
 		}
 	})
 	if err != nil {

@@ -119,6 +119,13 @@ func (s *Sim) CreateNetworkWithDelay(ctx context.Context, n *hns.Network, delay 
 	if code != 0 {
 		return nil, hns.NewError(op, code)
 	}
+	if rec.ManagementIP == "" {
+		c, err := s.currentConfig()
+		if err != nil {
+			return nil, err
+		}
+		rec.ManagementIP = c.HostAddress
+	}
 	var out *hns.Network
 	err := s.locked(true, func() error {
 		ids, err := s.st.idsByName(networkNames, rec.Network.Name)

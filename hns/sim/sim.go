@@ -38,6 +38,11 @@ type Config struct {
 	// ManagementIPDelay is how long after CreateNetwork the network's
 	// ProviderAddress policy (management IP) becomes visible.
 	ManagementIPDelay time.Duration
+	// HostAddress is the host adapter's IPv4 address: a network created
+	// without a ProviderAddress policy (by the CNI plugin, say) gets it as
+	// its management IP, as real HNS takes it from the adapter it binds to.
+	// Empty: such networks never get one.
+	HostAddress string `json:",omitempty"`
 	// DetachNotAttachedCode is the code of DetachEndpoint for an endpoint not
 	// attached to that namespace (0x803b0034 by default; 0x490 is the other
 	// plausible answer, see reference §5.2).
@@ -69,6 +74,11 @@ func WithVersion(v hns.Version) Option {
 // WithManagementIPDelay sets (and persists) Config.ManagementIPDelay.
 func WithManagementIPDelay(d time.Duration) Option {
 	return withEdit(func(c *Config) { c.ManagementIPDelay = d })
+}
+
+// WithHostAddress sets (and persists) Config.HostAddress.
+func WithHostAddress(addr string) Option {
+	return withEdit(func(c *Config) { c.HostAddress = addr })
 }
 
 // WithCascadeNetworkDelete sets (and persists) Config.CascadeNetworkDelete.
