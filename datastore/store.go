@@ -23,18 +23,18 @@ var (
 // Query names what one Read fetches. A backend serves it in as few round
 // trips as it can: one etcd transaction, or parallel Kubernetes GETs.
 type Query struct {
-	Config      bool           // the IPAMConfig
-	Pools       bool           // every IPPool
-	ClusterInfo bool           // ClusterInformation "default"
-	Node        string         // the Calico Node of this name ("" = none)
-	Affinities  string         // the block affinities of this host ("" = none)
+	Config      bool   // the IPAMConfig
+	Pools       bool   // every IPPool
+	ClusterInfo bool   // ClusterInformation "default"
+	Node        string // the Calico Node of this name ("" = none)
+	Affinities  string // the block affinities of this host ("" = none)
 	// AffinityCIDRs, when set, narrows Affinities to these blocks' affinities
 	// (point reads): listing every affinity of a host with many blocks costs
 	// more than the few a caller needs.
 	AffinityCIDRs []netip.Prefix
-	Handles     []string       // these IPAM handles
-	Blocks      []netip.Prefix // these blocks
-	Endpoints   []WEPKey       // these workload endpoints
+	Handles       []string       // these IPAM handles
+	Blocks        []netip.Prefix // these blocks
+	Endpoints     []WEPKey       // these workload endpoints
 }
 
 // Snapshot is the answer to a Query. Absent objects are absent from the maps
