@@ -59,7 +59,6 @@ etcdctl get --prefix /calico --keys-only | sed '/^$/d'
 export CALICO_HNS_SIM_DIR=$work/hns
 say "hnsctl: creating the Calico Overlay network as calico-node does"
 hnsctl network create --name Calico --type Overlay --subnet 10.244.5.0/26 --vni 4096 --management-ip 10.0.0.4
-hnsctl network list
 
 mkdir -p "$work/net.d"
 cat >"$work/net.d/10-calico.conflist" <<CONF
@@ -99,6 +98,7 @@ for p in "${pods[@]}"; do
 	netns[$p]=$(hnsctl namespace create)
 	say "pod default/$p: cnitool add Calico ${netns[$p]}"
 	CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=$p" cnitool add Calico "${netns[$p]}"
+	echo
 	CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=$p" cnitool check Calico "${netns[$p]}"
 	echo "CHECK: OK"
 done
