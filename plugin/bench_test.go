@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,10 +44,7 @@ func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (ti
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
+	rss := maxRSS(cmd.ProcessState)
 	if err != nil {
 		return d, rss, out.Bytes(), fmt.Errorf("%s %s %s: %v: %s", bin, command, cid, err, out.String())
 	}
