@@ -329,3 +329,34 @@ func TestClaimInLargeClusterIntegration(t *testing.T) {
 		t.Errorf("claim took %d round trips", n)
 	}
 }
+
+// A block left empty and without affinity (its host released it) is deleted
+// with the last release; an affine empty block stays.
+func TestReleaseDeletesEmptyUnaffineBlockIntegration(t *testing.T) {
+	e := newEnv(t, "10.0.0.0/24", 26, true, 0)
+	a := e.alloc("win-1")
+	asg, err := a.Assign(ctx(t), req("c1"), datastore.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "/calico/ipam/v2/assignment/ipv4/block/" + datastore.BlockKeySuffix(asg.Block)
+	raw, _ := e.srv.Get(t, key)
+	e.srv.Put(t, key, strings.Replace(raw, `"affinity":"host:win-1"`, `"affinity":null`, 1))
+	if _, err := a.Release(ctx(t), "Calico.c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.srv.Get(t, key); ok {
+		t.Fatal("the empty block without affinity was kept")
+	}
+	// With affinity, the emptied block stays for the host's next pods.
+	asg, err = a.Assign(ctx(t), req("c2"), datastore.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Release(ctx(t), "Calico.c2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.srv.Get(t, "/calico/ipam/v2/assignment/ipv4/block/"+datastore.BlockKeySuffix(asg.Block)); !ok {
+		t.Fatal("an affine empty block was deleted")
+	}
+}
