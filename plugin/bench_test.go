@@ -1,3 +1,5 @@
+//go:build !windows
+
 package plugin_test
 
 // Process-level benchmarks: each operation is a fresh plugin process, as
