@@ -36,4 +36,6 @@ step "go test"
 go test -count=1 -timeout 20m ./...
 
 step "windows tests under wine"
-./scripts/wine-test.sh
+# The hcn adapter, the simulator's Windows file locking and the IPAM lock's
+# LockFileEx, as Windows binaries.
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock

@@ -3,13 +3,20 @@ package flock
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestLockExcludesAndTimesOut(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "ipam.lock")
+	// Not t.TempDir: its RemoveAll fails under Wine, where this test also runs.
+	dir, err := os.MkdirTemp("", "flock-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "sub", "ipam.lock")
 	unlock, err := Lock(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
