@@ -31,12 +31,7 @@ func contextBG() context.Context { return context.Background() }
 
 // proc runs one plugin process and returns its wall time and max RSS (KB).
 func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
-	c := map[string]any{}
-	for k, v := range conf {
-		c[k] = v
-	}
-	c["cniVersion"], c["name"] = "1.0.0", "Calico"
-	stdin, _ := json.Marshal(c)
+	stdin := h.stdin("1.0.0", conf)
 	cmd := exec.Command(filepath.Join(binDir, bin))
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+cid, "CNI_IFNAME=eth0",
 		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-"+cid)

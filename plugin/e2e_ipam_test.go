@@ -19,11 +19,8 @@ import (
 // issue 2 does: libcni drives the IPAM plugin binary directly.
 func (h *harness) ipamList() *libcni.NetworkConfigList {
 	h.t.Helper()
-	conf := map[string]any{}
-	for k, v := range h.conf {
-		conf[k] = v
-	}
-	conf["type"] = "calico-ipam"
+	var conf map[string]any
+	json.Unmarshal(h.stdin("1.1.0", map[string]any{"type": "calico-ipam"}), &conf)
 	b, _ := json.Marshal(map[string]any{"cniVersion": "1.1.0", "name": "Calico", "plugins": []any{conf}})
 	l, err := libcni.NetworkConfFromBytes(b)
 	if err != nil {

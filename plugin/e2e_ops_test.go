@@ -77,12 +77,7 @@ func TestGCIntegration(t *testing.T) {
 // by running the plugin directly.
 func gcNoList(t *testing.T, h *harness) {
 	t.Helper()
-	conf := map[string]any{}
-	for k, v := range h.conf {
-		conf[k] = v
-	}
-	conf["cniVersion"], conf["name"] = "1.1.0", "Calico"
-	b, _ := json.Marshal(conf)
+	b := h.stdin("1.1.0", nil)
 	cmd := exec.Command(filepath.Join(binDir, "calico"))
 	cmd.Env = append(os.Environ(), "CNI_COMMAND=GC", "CNI_PATH="+binDir)
 	cmd.Stdin = strings.NewReader(string(b))

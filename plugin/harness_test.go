@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -139,6 +140,19 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// stdin is the plugin's config as a runtime passes it on stdin (name and
+// cniVersion injected), with overrides applied.
+func (h *harness) stdin(version string, overrides map[string]any) []byte {
+	c := maps.Clone(h.conf)
+	maps.Copy(c, overrides)
+	c["cniVersion"], c["name"] = version, "Calico"
+	b, err := json.Marshal(c)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b
 }
 
 // list returns the network config list as libcni loads it from a file.
