@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,14 @@ type Client struct {
 	http     *http.Client
 	timeout  time.Duration
 	requests atomic.Int64
+	inFlight atomic.Int64
+	peak     atomic.Int64 // most requests in flight at once since ResetPeak
+
+	// The first request goes alone: requests sent at once by a new client
+	// would each open a TCP and TLS connection before HTTP/2 could put
+	// them all on one.
+	first     sync.Mutex
+	connected atomic.Bool
 }
 
 // New returns a Client for cfg. It reads the kubeconfig and credential files
@@ -54,7 +63,7 @@ func NewFromREST(rc *rest.Config, timeout time.Duration, userAgent string) (*Cli
 		return nil, fmt.Errorf("Kubernetes API client for %s: %w", base, err)
 	}
 	c := &Client{base: base, timeout: timeout}
-	hc.Transport = counting{next: hc.Transport, n: &c.requests}
+	hc.Transport = counting{next: hc.Transport, c: c}
 	c.http = hc
 	return c, nil
 }
@@ -65,17 +74,48 @@ func (c *Client) Server() string { return c.base.String() }
 // Requests is the number of HTTP requests sent so far, failed ones included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
+// Peak is the largest number of requests that were in flight at once (sent,
+// and their answer not yet read) since the last ResetPeak: how tests and
+// benchmarks see that independent requests went out in parallel.
+func (c *Client) Peak() int64 { return c.peak.Load() }
+
+// ResetPeak starts a new Peak measurement.
+func (c *Client) ResetPeak() { c.peak.Store(c.inFlight.Load()) }
+
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
+// counting counts requests, and the requests in flight until their body is
+// closed.
 type counting struct {
 	next http.RoundTripper
-	n    *atomic.Int64
+	c    *Client
 }
 
 func (t counting) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.n.Add(1)
-	return t.next.RoundTrip(r)
+	t.c.requests.Add(1)
+	n := t.c.inFlight.Add(1)
+	for p := t.c.peak.Load(); n > p && !t.c.peak.CompareAndSwap(p, n); p = t.c.peak.Load() {
+	}
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		t.c.inFlight.Add(-1)
+		return nil, err
+	}
+	resp.Body = &doneBody{ReadCloser: resp.Body, done: func() { t.c.inFlight.Add(-1) }}
+	return resp, nil
+}
+
+type doneBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *doneBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
 }
 
 // request is one API call.
@@ -94,6 +134,19 @@ type request struct {
 // datastore.ErrUnavailable / ErrUnauthorized (it could not be reached, or TLS
 // failed).
 func (c *Client) do(ctx context.Context, r request, out any) error {
+	if !c.connected.Load() {
+		c.first.Lock()
+		if !c.connected.Load() {
+			defer c.first.Unlock()
+			defer c.connected.Store(true)
+			return c.send(ctx, r, out)
+		}
+		c.first.Unlock()
+	}
+	return c.send(ctx, r, out)
+}
+
+func (c *Client) send(ctx context.Context, r request, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	u := *c.base
