@@ -172,6 +172,16 @@ func (s *Server) Object(t testing.TB, path string, out any) {
 	}
 }
 
+// Exists tells whether the object at path exists.
+func (s *Server) Exists(t testing.TB, path string) bool {
+	t.Helper()
+	code, body, err := s.do(http.MethodGet, path, nil, "")
+	if err != nil || (code != http.StatusOK && code != http.StatusNotFound) {
+		t.Fatalf("GET %s: %d %s %v", path, code, body, err)
+	}
+	return code == http.StatusOK
+}
+
 // Wipe deletes every Calico IPAM object, node and pod, so a test starts
 // from an empty datastore.
 func (s *Server) Wipe(t testing.TB) {

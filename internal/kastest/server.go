@@ -94,6 +94,10 @@ func start(kasBin, etcdBin, dir string) (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("applying Calico's CRDs: %w", err)
 	}
+	if err := s.warmUp(); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	fmt.Fprintf(os.Stderr, "kastest: kube-apiserver %s ready in %s, CRDs established after %s (%s)\n",
 		s.url, ready.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond), dir)
 	return s, nil
