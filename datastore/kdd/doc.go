@@ -1,0 +1,18 @@
+// Package kdd is the datastore.Store of Calico's Kubernetes datastore
+// (datastore_type: kubernetes): IPAM blocks, block affinities and handles as
+// the crd.projectcalico.org/v1 custom resources Calico itself writes (names,
+// labels, field names and the string-typed "deleted" of BlockAffinity
+// exactly as libcalico-go has them); IP pools, IPAMConfig and
+// ClusterInformation read from their CRDs; the Calico Node read from the
+// Kubernetes Node; and the workload endpoint kept, as Calico does, in the
+// pod's cni.projectcalico.org annotations.
+//
+// Compare-and-swap is on metadata.resourceVersion. Kubernetes has no
+// transactions, so a Change is applied in Calico's crash-safe order and, if
+// a write loses part way, rolled back as far as Kubernetes allows; deletes
+// follow Calico's soft-delete protocol, so Calico's readers and ours agree.
+// Reads that need several objects issue their requests in parallel.
+//
+// It speaks to the API server only through internal/k8s, and must not
+// import ipam, plugin or another backend.
+package kdd

@@ -1,0 +1,132 @@
+package kdd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/k8s"
+)
+
+// journal records what one Commit wrote, to undo it if a later write fails.
+type journal struct {
+	s         *Store
+	entries   []*entry // in the order first written
+	marked    []*entry // soft-delete marks, to remove once all are written
+	committed bool     // every mark is written: no undo from here on
+}
+
+// entry is one object the Commit wrote.
+type entry struct {
+	r        k8s.Resource
+	name     string
+	created  bool   // this Commit created it
+	fromRev  string // else: the revision its first update started from
+	restore  any    // what undoing writes back, when not the object as read at fromRev
+	rev, uid string // after this Commit's last write
+}
+
+func (j *journal) entry(r k8s.Resource, name string) *entry {
+	for _, e := range j.entries {
+		if e.r == r && e.name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+func (j *journal) rev(r k8s.Resource, name string) string {
+	if e := j.entry(r, name); e != nil {
+		return e.rev
+	}
+	return ""
+}
+
+func (j *journal) created(r k8s.Resource, m meta) {
+	j.entries = append(j.entries, &entry{r: r, name: m.Name, created: true, rev: m.ResourceVersion, uid: m.UID})
+}
+
+func (j *journal) updated(r k8s.Resource, fromRev string, m meta, restore any) {
+	if e := j.entry(r, m.Name); e != nil {
+		e.rev, e.uid = m.ResourceVersion, m.UID
+		return
+	}
+	j.entries = append(j.entries, &entry{r: r, name: m.Name, fromRev: fromRev, restore: restore, rev: m.ResourceVersion, uid: m.UID})
+}
+
+// removeMarked is the second step of the soft delete. A mark is as good as
+// a delete to every reader, so an object already gone is fine, and a
+// failure leaves the delete for the next reader to finish.
+func (j *journal) removeMarked(ctx context.Context) error {
+	var errs []error
+	for _, e := range j.marked {
+		err := j.s.c.Delete(ctx, e.r, e.name, k8s.Preconditions{UID: e.uid, ResourceVersion: e.rev})
+		if err != nil && !errors.Is(err, datastore.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("%s %s is marked deleted but could not be removed: %w", e.r.Plural, e.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rollback undoes the entries in reverse order. It runs even when ctx has
+// expired (a timeout is a common reason to roll back), with a bound of its
+// own. What it cannot undo (the object changed again meanwhile, or was not
+// read by this Store) is logged and left.
+func (j *journal) rollback(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for i := len(j.entries) - 1; i >= 0; i-- {
+		e := j.entries[i]
+		if err := j.undo(ctx, e); err != nil {
+			slog.Warn("could not undo a write of a failed datastore change", "resource", e.r.Plural, "name", e.name, "err", err)
+		}
+	}
+}
+
+func (j *journal) undo(ctx context.Context, e *entry) error {
+	s := j.s
+	if e.created {
+		err := s.c.Delete(ctx, e.r, e.name, k8s.Preconditions{UID: e.uid, ResourceVersion: e.rev})
+		if errors.Is(err, datastore.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	body := e.restore
+	if body == nil {
+		raw, ok := s.recall(e.r.Plural, e.name, e.fromRev)
+		if !ok {
+			return fmt.Errorf("the object at revision %s was not read by this process", e.fromRev)
+		}
+		var o map[string]any
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return err
+		}
+		body = o
+	}
+	return s.c.Update(ctx, e.r, e.name, withRev(body, e.rev), nil)
+}
+
+// withRev returns body (an object[S] or a decoded map) at resourceVersion rev.
+func withRev(body any, rev string) any {
+	switch o := body.(type) {
+	case map[string]any:
+		if m, ok := o["metadata"].(map[string]any); ok {
+			m["resourceVersion"] = rev
+		}
+		return o
+	case interface{ atRev(string) any }:
+		return o.atRev(rev)
+	}
+	return body
+}
+
+func (o *object[S]) atRev(rev string) any {
+	c := *o
+	c.Metadata.ResourceVersion = rev
+	return c
+}

@@ -1,0 +1,162 @@
+package kdd
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/k8s"
+)
+
+// The custom resources, in the group Calico's Kubernetes datastore uses by
+// default (calico_api_group "crd.projectcalico.org/v1").
+const (
+	group      = "crd.projectcalico.org"
+	version    = "v1"
+	apiVersion = group + "/" + version
+)
+
+var (
+	ipamBlocks          = k8s.Resource{Group: group, Version: version, Plural: "ipamblocks"}
+	blockAffinities     = k8s.Resource{Group: group, Version: version, Plural: "blockaffinities"}
+	ipamHandles         = k8s.Resource{Group: group, Version: version, Plural: "ipamhandles"}
+	ipPools             = k8s.Resource{Group: group, Version: version, Plural: "ippools"}
+	ipamConfigs         = k8s.Resource{Group: group, Version: version, Plural: "ipamconfigs"}
+	clusterInformations = k8s.Resource{Group: group, Version: version, Plural: "clusterinformations"}
+)
+
+// meta is the metadata this backend writes: name and labels, plus the
+// resourceVersion an update is conditional on. Everything else is the
+// server's.
+type meta struct {
+	Name            string            `json:"name"`
+	ResourceVersion string            `json:"resourceVersion,omitempty"`
+	UID             string            `json:"uid,omitempty"`
+	Labels          map[string]string `json:"labels,omitempty"`
+}
+
+type object[S any] struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   meta   `json:"metadata"`
+	Spec       S      `json:"spec"`
+}
+
+// blockSpec is libcalico-go's IPAMBlockSpec (apis/internalapi), in its field
+// order. Attributes are model.AllocationAttribute, which datastore.Attribute
+// mirrors with the same JSON names (handle_id, secondary, ...).
+type blockSpec struct {
+	CIDR                        string                `json:"cidr"`
+	Affinity                    *string               `json:"affinity,omitempty"`
+	AffinityClaimTime           *datastore.ClaimTime  `json:"affinityClaimTime,omitempty"`
+	Allocations                 []*int                `json:"allocations"`
+	Unallocated                 []int                 `json:"unallocated"`
+	Attributes                  []datastore.Attribute `json:"attributes"`
+	SequenceNumber              uint64                `json:"sequenceNumber"`
+	SequenceNumberForAllocation map[string]uint64     `json:"sequenceNumberForAllocation"`
+	Deleted                     bool                  `json:"deleted"`
+	// DeprecatedStrictAffinity is required by the CRD and always false.
+	DeprecatedStrictAffinity bool `json:"strictAffinity"`
+}
+
+// affinitySpec is libcalico-go's v1 BlockAffinitySpec: Deleted is the
+// string "true" or "false" (an old mistake the CRD keeps for compatibility).
+type affinitySpec struct {
+	State   string `json:"state"`
+	Node    string `json:"node"`
+	Type    string `json:"type,omitempty"`
+	CIDR    string `json:"cidr"`
+	Deleted string `json:"deleted"`
+}
+
+// handleSpec is libcalico-go's IPAMHandleSpec.
+type handleSpec struct {
+	HandleID string         `json:"handleID"`
+	Block    map[string]int `json:"block"`
+	Deleted  bool           `json:"deleted"`
+}
+
+func blockObject(b datastore.Block, deleted bool) object[blockSpec] {
+	s := blockSpec{
+		CIDR: b.CIDR.String(), Affinity: b.Affinity, AffinityClaimTime: b.AffinityClaimTime,
+		Allocations: b.Allocations, Unallocated: b.Unallocated, Attributes: b.Attributes,
+		SequenceNumber: b.SequenceNumber, SequenceNumberForAllocation: b.SequenceNumberForAllocation,
+		Deleted: deleted,
+	}
+	// The CRD requires the arrays: a null would be dropped and then missed.
+	if s.Allocations == nil {
+		s.Allocations = []*int{}
+	}
+	if s.Unallocated == nil {
+		s.Unallocated = []int{}
+	}
+	if s.Attributes == nil {
+		s.Attributes = []datastore.Attribute{}
+	}
+	return object[blockSpec]{APIVersion: apiVersion, Kind: "IPAMBlock", Metadata: meta{Name: blockName(b.CIDR)}, Spec: s}
+}
+
+func toBlock(o *object[blockSpec]) (datastore.Block, error) {
+	s := o.Spec
+	cidr, err := netip.ParsePrefix(s.CIDR)
+	if err != nil {
+		return datastore.Block{}, fmt.Errorf("IPAMBlock %s: %w", o.Metadata.Name, err)
+	}
+	return datastore.Block{
+		CIDR: cidr, Affinity: s.Affinity, AffinityClaimTime: s.AffinityClaimTime,
+		Allocations: s.Allocations, Unallocated: s.Unallocated, Attributes: s.Attributes,
+		SequenceNumber: s.SequenceNumber, SequenceNumberForAllocation: s.SequenceNumberForAllocation,
+		Deleted: s.Deleted,
+	}, nil
+}
+
+func affinityObject(a datastore.Affinity, deleted bool) object[affinitySpec] {
+	return object[affinitySpec]{
+		APIVersion: apiVersion, Kind: "BlockAffinity",
+		Metadata: meta{Name: affinityName(a.Host, a.CIDR), Labels: affinityLabels(a.Host, a.CIDR)},
+		Spec: affinitySpec{State: a.State, Node: a.Host, Type: affinityTypeHost, CIDR: a.CIDR.String(),
+			Deleted: strconv.FormatBool(deleted)},
+	}
+}
+
+// toAffinity converts a BlockAffinity.
+func toAffinity(o *object[affinitySpec]) (datastore.Affinity, error) {
+	s := o.Spec
+	cidr, err := netip.ParsePrefix(s.CIDR)
+	if err != nil {
+		return datastore.Affinity{}, fmt.Errorf("BlockAffinity %s: %w", o.Metadata.Name, err)
+	}
+	return datastore.Affinity{Host: s.Node, CIDR: cidr, State: s.State}, nil
+}
+
+func handleObject(h datastore.Handle, deleted bool) object[handleSpec] {
+	blocks := h.Block
+	if blocks == nil {
+		blocks = map[string]int{}
+	}
+	return object[handleSpec]{APIVersion: apiVersion, Kind: "IPAMHandle", Metadata: meta{Name: handleName(h.HandleID)},
+		Spec: handleSpec{HandleID: h.HandleID, Block: blocks, Deleted: deleted}}
+}
+
+func toHandle(o *object[handleSpec]) datastore.Handle {
+	s := o.Spec
+	return datastore.Handle{HandleID: s.HandleID, Block: s.Block, Deleted: s.Deleted}
+}
+
+// markedDeleted tells whether an object carries Calico's soft-delete mark:
+// readers treat it as absent, and finish the delete.
+func markedDeleted[S any](o *object[S]) bool {
+	d, ok := any(o.Spec).(interface{ isDeleted() bool })
+	return ok && d.isDeleted()
+}
+
+func (s blockSpec) isDeleted() bool  { return s.Deleted }
+func (s handleSpec) isDeleted() bool { return s.Deleted }
+
+// isDeleted reads the v1 string as libcalico-go does: empty is false, and
+// anything strconv.ParseBool does not take is not a mark either.
+func (s affinitySpec) isDeleted() bool {
+	d, _ := strconv.ParseBool(s.Deleted)
+	return d
+}
