@@ -29,9 +29,13 @@ const (
 // endpoint is the pod's resourceVersion: a global etcd revision, so a
 // precondition on it also pins the pod's UID.
 
-// GetWorkloadEndpoint derives the endpoint from the pod (one GET).
+// GetWorkloadEndpoint derives the endpoint from the pod (one GET). The
+// endpoint of a workload that is not a pod never exists here.
 func (s *Store) GetWorkloadEndpoint(ctx context.Context, k datastore.WEPKey) (*datastore.Versioned[datastore.WorkloadEndpoint], error) {
 	w, err := s.readEndpoint(ctx, k)
+	if errors.Is(err, errNotPod) {
+		return nil, fmt.Errorf("%w: %w", datastore.ErrNotFound, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -41,9 +45,13 @@ func (s *Store) GetWorkloadEndpoint(ctx context.Context, k datastore.WEPKey) (*d
 	return w, nil
 }
 
-// readEndpoint is GetWorkloadEndpoint with nil for an absent endpoint.
+// readEndpoint is GetWorkloadEndpoint with nil for an absent endpoint (a
+// Read's view: a non-pod endpoint is absent, without an error).
 func (s *Store) readEndpoint(ctx context.Context, k datastore.WEPKey) (*datastore.Versioned[datastore.WorkloadEndpoint], error) {
 	id, err := parseWEPName(k.Name)
+	if errors.Is(err, errNotPod) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +132,9 @@ func (s *Store) PutWorkloadEndpoint(ctx context.Context, w datastore.Versioned[d
 // rev, at the revision a GET just found the endpoint at).
 func (s *Store) DeleteWorkloadEndpoint(ctx context.Context, k datastore.WEPKey, rev string) error {
 	id, err := parseWEPName(k.Name)
+	if errors.Is(err, errNotPod) {
+		return fmt.Errorf("%w: %w", datastore.ErrNotFound, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package kdd
 import (
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
@@ -108,5 +109,33 @@ func TestIntegrationEndpointOfReplacedPod(t *testing.T) {
 	_, err = s.PutWorkloadEndpoint(testCtx(t), datastore.Versioned[datastore.WorkloadEndpoint]{Value: webEndpoint("sandbox-a", "10.244.5.3/32")})
 	if !errors.Is(err, datastore.ErrNotFound) {
 		t.Errorf("create for a pod that does not exist: %v, want ErrNotFound", err)
+	}
+}
+
+// TestIntegrationNonPodEndpoint: a workload that is not a pod (no
+// K8S_POD_* in CNI_ARGS: orchestrator cni) has no endpoint on the
+// Kubernetes datastore: reads find none, so a DEL goes on with its cleanup,
+// and a write says why it cannot be.
+func TestIntegrationNonPodEndpoint(t *testing.T) {
+	s, _ := newTestStore(t)
+	k := datastore.WEPKey{Namespace: "default", Name: "win--node--1-cni-0a1298cf-eth0"}
+	snap, err := s.Read(testCtx(t), datastore.Query{Endpoints: []datastore.WEPKey{k}})
+	if err != nil || len(snap.Endpoints) != 0 {
+		t.Errorf("Read = %+v, %v; want no endpoint and no error", snap, err)
+	}
+	if _, err := s.GetWorkloadEndpoint(testCtx(t), k); !errors.Is(err, datastore.ErrNotFound) {
+		t.Errorf("Get: %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteWorkloadEndpoint(testCtx(t), k, ""); !errors.Is(err, datastore.ErrNotFound) {
+		t.Errorf("Delete: %v, want ErrNotFound", err)
+	}
+	w := webEndpoint("0a1298cf", "10.244.5.3/32")
+	w.Metadata.Name, w.Spec.Orchestrator = k.Name, "cni"
+	_, err = s.PutWorkloadEndpoint(testCtx(t), datastore.Versioned[datastore.WorkloadEndpoint]{Value: w})
+	if err == nil || errors.Is(err, datastore.ErrNotFound) || !strings.Contains(err.Error(), "only pod endpoints") {
+		t.Errorf("Put: %v, want an error saying only pods have endpoints here", err)
+	}
+	if got := s.Requests(); got != 0 {
+		t.Errorf("%d API requests for an endpoint that cannot exist", got)
 	}
 }

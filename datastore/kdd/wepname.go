@@ -1,9 +1,14 @@
 package kdd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
+
+// errNotPod: the name is of a non-Kubernetes workload (orchestrator "cni"),
+// which the Kubernetes datastore has nowhere to keep: it never exists.
+var errNotPod = errors.New("the Kubernetes datastore keeps only pod endpoints (orchestrator k8s)")
 
 // wepID is what a WorkloadEndpoint name says (libcalico-go's
 // names.WorkloadEndpointIdentifiers): <node>-<orchestrator>-<workload>-<endpoint>,
@@ -35,8 +40,7 @@ func parseWEPName(name string) (wepID, error) {
 	}
 	id := wepID{node: segs[0], orchestrator: segs[1], pod: segs[2], endpoint: segs[3]}
 	if id.orchestrator != "k8s" {
-		return wepID{}, fmt.Errorf("WorkloadEndpoint %q: the Kubernetes datastore keeps only pod endpoints (orchestrator k8s), not %q",
-			name, id.orchestrator)
+		return wepID{}, fmt.Errorf("WorkloadEndpoint %q (orchestrator %q): %w", name, id.orchestrator, errNotPod)
 	}
 	return id, nil
 }
