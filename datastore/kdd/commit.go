@@ -46,12 +46,12 @@ func (s *Store) apply(ctx context.Context, c datastore.Change, j *journal) error
 		rev string // "" when created as pending by this Commit
 	}
 	var confirms []confirmation
-	var deletes []func(context.Context) error
+	var affinityDeletes []func(context.Context) error
 	for _, w := range c.Affinities {
 		a := w.Value
 		switch {
 		case w.Op == datastore.Delete:
-			deletes = append(deletes, func(ctx context.Context) error {
+			affinityDeletes = append(affinityDeletes, func(ctx context.Context) error {
 				return mark(ctx, j, blockAffinities, affinityObject(a, true), affinityObject(a, false), w.Rev)
 			})
 		case a.State == datastore.AffinityConfirmed && w.Op == datastore.Create:
@@ -103,7 +103,7 @@ func (s *Store) apply(ctx context.Context, c datastore.Change, j *journal) error
 			return err
 		}
 	}
-	for _, m := range append(append(blockDeletes, handleDeletes...), deletes...) {
+	for _, m := range append(append(blockDeletes, handleDeletes...), affinityDeletes...) {
 		if err := m(ctx); err != nil {
 			return err
 		}
@@ -146,7 +146,8 @@ func write[S any](ctx context.Context, j *journal, r k8s.Resource, o object[S], 
 
 // mark is the first step of Calico's soft delete: the object rewritten with
 // deleted set, on the condition it is still at rev (the current one when
-// rev is empty). unmarked is what undoing it writes back.
+// rev is empty). Undoing it writes back the object as read at rev or, if
+// this Store did not read it, unmarked.
 func mark[S any](ctx context.Context, j *journal, r k8s.Resource, marked, unmarked object[S], rev string) error {
 	s := j.s
 	if rev == "" {

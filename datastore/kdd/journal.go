@@ -1,6 +1,7 @@
 package kdd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,7 +27,7 @@ type entry struct {
 	name     string
 	created  bool   // this Commit created it
 	fromRev  string // else: the revision its first update started from
-	restore  any    // what undoing writes back, when not the object as read at fromRev
+	restore  any    // what undoing writes back if the object as read at fromRev is not known
 	rev, uid string // after this Commit's last write
 }
 
@@ -97,16 +98,17 @@ func (j *journal) undo(ctx context.Context, e *entry) error {
 		return err
 	}
 	body := e.restore
-	if body == nil {
-		raw, ok := s.recall(e.r.Plural, e.name, e.fromRev)
-		if !ok {
-			return fmt.Errorf("the object at revision %s was not read by this process", e.fromRev)
-		}
+	if raw, ok := s.recall(e.r.Plural, e.name, e.fromRev); ok {
 		var o map[string]any
-		if err := json.Unmarshal(raw, &o); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber() // sequence numbers need all 64 bits
+		if err := dec.Decode(&o); err != nil {
 			return err
 		}
 		body = o
+	}
+	if body == nil {
+		return fmt.Errorf("the object at revision %s was not read by this process", e.fromRev)
 	}
 	return s.c.Update(ctx, e.r, e.name, withRev(body, e.rev), nil)
 }
