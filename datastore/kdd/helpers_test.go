@@ -1,6 +1,7 @@
 package kdd
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/netip"
 	"reflect"
@@ -71,8 +72,9 @@ func commit(t testing.TB, s *Store, c datastore.Change) {
 // server adds (uid, resourceVersion, timestamps, managedFields).
 func stored(t testing.TB, srv *kastest.Server, path string) map[string]any {
 	t.Helper()
-	var o map[string]any
-	srv.Object(t, path, &o)
+	var raw json.RawMessage
+	srv.Object(t, path, &raw)
+	o := decodeExact(t, raw)
 	m := o["metadata"].(map[string]any)
 	kept := map[string]any{"name": m["name"]}
 	if l, ok := m["labels"]; ok {
@@ -85,15 +87,25 @@ func stored(t testing.TB, srv *kastest.Server, path string) map[string]any {
 // sameObject compares an object with its expected JSON, as values.
 func sameObject(t testing.TB, what string, got map[string]any, want string) {
 	t.Helper()
-	var w map[string]any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad expectation: %v", what, err)
-	}
+	w := decodeExact(t, []byte(want))
 	if !reflect.DeepEqual(got, w) {
 		g, _ := json.Marshal(got)
 		n, _ := json.Marshal(w)
 		t.Errorf("%s:\n got %s\nwant %s", what, g, n)
 	}
+}
+
+// decodeExact decodes JSON keeping numbers as written: sequence numbers
+// need all 64 bits, which a float64 does not have.
+func decodeExact(t testing.TB, data []byte) map[string]any {
+	t.Helper()
+	var o map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&o); err != nil {
+		t.Fatalf("decoding %s: %v", data, err)
+	}
+	return o
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
