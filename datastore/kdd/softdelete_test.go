@@ -1,6 +1,7 @@
 package kdd
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/netip"
 	"testing"
@@ -13,8 +14,9 @@ import (
 // a Calico process killed between the two steps leaves an object.
 func markDeleted(t testing.TB, srv *kastest.Server, plural, name string, mark any) {
 	t.Helper()
-	var o map[string]any
-	srv.Object(t, kastest.CalicoPath(plural, name), &o)
+	var raw json.RawMessage
+	srv.Object(t, kastest.CalicoPath(plural, name), &raw)
+	o := decodeExact(t, raw)
 	o["spec"].(map[string]any)["deleted"] = mark
 	srv.Admin(t, http.MethodPut, kastest.CalicoPath(plural, name), o)
 }
