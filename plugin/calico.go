@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/skel"
@@ -18,6 +19,13 @@ import (
 
 // CalicoFuncs are the main plugin's CNI commands.
 var CalicoFuncs = skel.CNIFuncs{Add: cmdAdd, Del: cmdDel, Check: cmdCheck, Status: cmdStatus, GC: cmdGC}
+
+// usesKubeAPI reports whether the netconf reaches a Kubernetes API server:
+// the Kubernetes datastore, or a kubeconfig or API root beside etcd.
+func (c *call) usesKubeAPI() bool {
+	return datastoreType(c.nc) == "kubernetes" || c.nc.Kubernetes.Kubeconfig != "" ||
+		c.nc.Kubernetes.K8sAPIRoot != "" || c.nc.Policy.K8sAPIRoot != ""
+}
 
 // calicoIPAM reports whether IPAM runs in-process (one process per ADD,
 // where Calico execs a second one).
@@ -73,6 +81,13 @@ func (c *call) add() (*current.Result, error) {
 	h, err := openHNS()
 	if err != nil {
 		return nil, fmt.Errorf("opening HNS: %w", err)
+	}
+	if c.cargs.k8s() && strings.EqualFold(c.nc.Policy.Type, "k8s") && c.usesKubeAPI() {
+		// Labels, service account and ports for the WorkloadEndpoint, and
+		// the pool annotations for IPAM, as Calico reads them.
+		if c.pod, err = readKubePod(c.ctx, c.nc, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME)); err != nil {
+			return nil, err
+		}
 	}
 	got, err := c.addIPAM()
 	if err != nil {
@@ -160,7 +175,11 @@ func (c *call) addIPAM() (*ipamOutcome, error) {
 // writeWEP records the workload endpoint, replacing the one of an earlier
 // ADD of the same pod.
 func (c *call) writeWEP(got *ipamOutcome, mac string) error {
-	w := datastore.Versioned[datastore.WorkloadEndpoint]{Value: c.buildWEP(got.addr, mac, nil)}
+	var info *podInfo
+	if c.pod != nil {
+		info = &c.pod.podInfo
+	}
+	w := datastore.Versioned[datastore.WorkloadEndpoint]{Value: c.buildWEP(got.addr, mac, info)}
 	if old, ok := got.snap.Endpoints[c.wepKey()]; ok {
 		w.Rev = old.Rev
 		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = old.Value.Metadata.UID, old.Value.Metadata.CreationTimestamp

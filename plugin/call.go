@@ -20,8 +20,11 @@ type call struct {
 	cargs *Args
 	node  string
 	store datastore.Store
-	ctx   context.Context
-	done  func()
+	// pod is the Kubernetes pod of a k8s-orchestrated ADD with policy k8s
+	// (labels, service account, ports, pool annotations); nil otherwise.
+	pod  *kubePod
+	ctx  context.Context
+	done func()
 }
 
 // newCall parses stdin and CNI_ARGS, sets up logging, finds the node name and
@@ -94,6 +97,14 @@ func (c *call) ipamRequest() (ipam.Request, error) {
 	req := ipam.Request{HandleID: c.handleID(), Attrs: attrs, Pools: c.nc.IPAM.IPv4Pools}
 	if c.nc.WindowsUseSingleNetwork {
 		req.MaxBlocks = 1
+	}
+	if c.pod != nil {
+		// Calico writes the pod's (or namespace's) pool annotation into
+		// ipam.ipv4_pools: it wins over the conf.
+		if len(c.pod.IPv4Pools) > 0 {
+			req.Pools = c.pod.IPv4Pools
+		}
+		req.NamespaceLabels = c.pod.NamespaceLabels
 	}
 	if s := string(c.cargs.IP); s != "" {
 		ip, err := parseIPArg(s)

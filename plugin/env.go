@@ -79,8 +79,9 @@ func nodename(nc *NetConf) (string, error) {
 	return strings.ToLower(h), nil
 }
 
-// openStore opens the datastore the netconf names.
-func openStore(nc *NetConf) (datastore.Store, error) {
+// datastoreType is Calico's choice of datastore: datastore_type, else
+// $DATASTORE_TYPE, else etcdv3 when etcd endpoints are set, else kubernetes.
+func datastoreType(nc *NetConf) string {
 	typ := strings.ToLower(nc.DatastoreType)
 	if typ == "" {
 		typ = strings.ToLower(os.Getenv("DATASTORE_TYPE"))
@@ -92,7 +93,12 @@ func openStore(nc *NetConf) (datastore.Store, error) {
 			typ = "kubernetes"
 		}
 	}
-	switch typ {
+	return typ
+}
+
+// openStore opens the datastore the netconf names.
+func openStore(nc *NetConf) (datastore.Store, error) {
+	switch datastoreType(nc) {
 	case "etcdv3":
 		eps := nc.EtcdEndpoints
 		if eps == "" {
@@ -110,7 +116,7 @@ func openStore(nc *NetConf) (datastore.Store, error) {
 			Timeout: datastoreTimeout,
 		})
 	}
-	return nil, &ConfigError{Key: "datastore_type", Value: typ, Reason: "the Kubernetes datastore is not available in this build yet"}
+	return openKDD(nc)
 }
 
 // defaultLockFile is Calico's default IPAM lock path on Windows; elsewhere a

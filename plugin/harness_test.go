@@ -29,6 +29,7 @@ import (
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/hns/sim"
 	"github.com/calico-win/cni/internal/etcdtest"
+	"github.com/calico-win/cni/internal/kastest"
 )
 
 var binDir string
@@ -42,6 +43,7 @@ func TestMain(m *testing.M) {
 	}
 	binDir = dir
 	code := etcdtest.Run(m)
+	kastest.Stop()
 	cleanup()
 	os.Exit(code)
 }
@@ -70,6 +72,7 @@ func binaries() (string, func(), error) {
 type harness struct {
 	t       testing.TB
 	etcd    *etcdtest.Server
+	kas     *kastest.Server // set instead of etcd on the Kubernetes datastore
 	sim     *sim.Sim
 	cni     *libcni.CNIConfig
 	conf    map[string]any // the calico plugin's config
@@ -86,6 +89,14 @@ func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, etcd: etcdtest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
 	seed(t, h)
+	h.setup(t)
+	h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", strings.Join(h.etcd.Endpoints(), ",")
+	return h
+}
+
+// setup makes the simulated HNS, the libcni client and the plugin config
+// (without the datastore keys).
+func (h *harness) setup(t testing.TB) {
 	dir := t.TempDir()
 	t.Setenv("CALICO_HNS_SIM_DIR", filepath.Join(dir, "hns"))
 	s, err := sim.Open(filepath.Join(dir, "hns"))
@@ -102,7 +113,6 @@ func newHarness(t testing.TB) *harness {
 	h.conf = map[string]any{
 		"type": "calico", "mode": "vxlan", "vxlan_vni": 4096, "vxlan_mac_prefix": "0E-2A",
 		"windows_use_single_network": true, "nodename": node, "nodename_file_optional": true,
-		"datastore_type": "etcdv3", "etcd_endpoints": strings.Join(h.etcd.Endpoints(), ","),
 		"ipam_lock_file": filepath.Join(dir, "ipam.lock"), "log_level": "debug",
 		"log_file_path": filepath.Join(dir, "cni.log"),
 		"policy":        map[string]any{"type": "k8s"},
@@ -121,7 +131,6 @@ func newHarness(t testing.TB) *harness {
 			}
 		}
 	})
-	return h
 }
 
 // seed writes the pool (exactly h.block), IPAMConfig, ClusterInformation and Node.
@@ -235,6 +244,10 @@ func (h *harness) leakCheck() {
 		if ep.Name != "Calico_ep" && ep.Flags&hns.EndpointFlagRemote == 0 {
 			h.t.Errorf("leaked HNS endpoint %s (%v)", ep.Name, ep.IpConfigurations)
 		}
+	}
+	if h.kas != nil {
+		h.kddLeakCheck()
+		return
 	}
 	for _, kv := range h.etcd.List(h.t, "/calico/ipam/v2/handle/") {
 		h.t.Errorf("leaked IPAM handle %s", kv.Key)

@@ -43,13 +43,21 @@ func Shared(t testing.TB) *Server {
 
 // Main runs the tests, then stops the shared server (if a test started it)
 // and exits: call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain that has more to stop.
+func Run(m *testing.M) int {
 	code := m.Run()
+	Stop()
+	return code
+}
+
+// Stop stops the shared server, if a test started it.
+func Stop() {
 	if shared.srv != nil {
 		shared.srv.Stop()
 	}
 	if shared.dir != "" {
 		os.RemoveAll(shared.dir) // failed tests have printed the log's tail
 	}
-	os.Exit(code)
 }

@@ -1,0 +1,278 @@
+package plugin_test
+
+// The plugin's lifecycle on the Kubernetes datastore: a real kube-apiserver
+// with Calico's CRDs, the plugin running as the restricted calico-cni-plugin
+// identity (not admin), the WorkloadEndpoint being the pod's annotations.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/containernetworking/cni/libcni"
+
+	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/hns/sim"
+	"github.com/calico-win/cni/internal/kastest"
+)
+
+func newKDDHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, kas: kastest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
+	h.kas.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: h.block, BlockSize: 26, NATOutgoing: true})
+	h.kas.PutIPAMConfig(t, true, true, 0)
+	ready := true
+	h.kas.PutClusterInformation(t, &ready)
+	h.kas.PutNode(t, node, map[string]string{"kubernetes.io/os": "windows"})
+	h.setup(t)
+	h.conf["datastore_type"] = "kubernetes"
+	h.conf["kubernetes"] = map[string]any{"kubeconfig": h.kas.CNIKubeconfig(t)}
+	return h
+}
+
+// kubePod creates the pod the runtime is setting up.
+func (h *harness) kubePod(name string, labels map[string]string) *libcni.RuntimeConf {
+	h.t.Helper()
+	h.kas.PutPod(h.t, kastest.Pod{Namespace: "default", Name: name, Node: node, ServiceAccount: "default", Labels: labels})
+	return pod(name, h.namespace())
+}
+
+// annotations returns the pod's Calico annotations.
+func (h *harness) annotations(name string) map[string]string {
+	var p struct {
+		Metadata struct{ Annotations map[string]string } `json:"metadata"`
+	}
+	h.kas.Object(h.t, "/api/v1/namespaces/default/pods/"+name, &p)
+	return p.Metadata.Annotations
+}
+
+func (h *harness) calicoList(plural string) []map[string]any {
+	var l struct{ Items []map[string]any }
+	h.kas.Object(h.t, kastest.CalicoPath(plural, ""), &l)
+	return l.Items
+}
+
+// kddLeakCheck: no IPAM handles, no allocations beside the reservations,
+// no pod with a podIP annotation.
+func (h *harness) kddLeakCheck() {
+	h.t.Helper()
+	for _, o := range h.calicoList("ipamhandles") {
+		h.t.Errorf("leaked IPAMHandle %v", o["metadata"].(map[string]any)["name"])
+	}
+	for _, o := range h.calicoList("ipamblocks") {
+		b, _ := json.Marshal(o["spec"])
+		if n := strings.Count(string(b), `"handle_id"`); n > 1 {
+			h.t.Errorf("leaked allocation in %s", b)
+		}
+	}
+	var pods struct {
+		Items []struct {
+			Metadata struct {
+				Name        string
+				Annotations map[string]string
+			} `json:"metadata"`
+		}
+	}
+	h.kas.Object(h.t, "/api/v1/namespaces/default/pods", &pods)
+	for _, p := range pods.Items {
+		if ip := p.Metadata.Annotations["cni.projectcalico.org/podIP"]; ip != "" {
+			h.t.Errorf("pod %s still has podIP %s", p.Metadata.Name, ip)
+		}
+	}
+}
+
+func TestKDDAddCheckDelIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	rt := h.kubePod("web-0", map[string]string{"app": "web"})
+	res := h.mustAdd(rt)
+	if res.IPs[0].Address.String() != "10.244.5.3/26" {
+		t.Fatalf("IPs = %v", res.IPs)
+	}
+	a := h.annotations("web-0")
+	if a["cni.projectcalico.org/podIP"] != "10.244.5.3/32" || a["cni.projectcalico.org/podIPs"] != "10.244.5.3/32" ||
+		a["cni.projectcalico.org/containerID"] != rt.ContainerID {
+		t.Fatalf("pod annotations = %v", a)
+	}
+	// Calico's objects, as Calico names and shapes them.
+	var blk struct {
+		Spec struct {
+			Affinity    string
+			Allocations []*int
+			Attributes  []map[string]any
+		}
+	}
+	h.kas.Object(t, kastest.CalicoPath("ipamblocks", "10-244-5-0-26"), &blk)
+	if blk.Spec.Affinity != "host:"+node || len(blk.Spec.Allocations) != 64 || *blk.Spec.Allocations[3] != 1 ||
+		blk.Spec.Attributes[0]["handle_id"] != "windows-reserved-ipam-handle" {
+		t.Fatalf("IPAMBlock = %+v", blk.Spec)
+	}
+	var handle struct{ Spec map[string]any }
+	h.kas.Object(t, kastest.CalicoPath("ipamhandles", "calico.cid-web-0"), &handle)
+	if handle.Spec["handleID"] != "Calico.cid-web-0" {
+		t.Fatalf("IPAMHandle = %+v", handle.Spec)
+	}
+	var aff struct {
+		Metadata struct{ Labels map[string]string }
+		Spec     map[string]any
+	}
+	h.kas.Object(t, kastest.CalicoPath("blockaffinities", node+"-10-244-5-0-26"), &aff)
+	if aff.Spec["state"] != "confirmed" || aff.Spec["deleted"] != "false" || aff.Metadata.Labels["projectcalico.org/hostname-hash"] == "" {
+		t.Fatalf("BlockAffinity = %+v", aff)
+	}
+
+	if err := h.cni.CheckNetworkList(ctx(t), h.list("1.1.0"), rt); err != nil {
+		t.Fatalf("CHECK: %v", err)
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
+	}
+	a = h.annotations("web-0")
+	if a["cni.projectcalico.org/podIP"] != "" || a["cni.projectcalico.org/containerID"] != rt.ContainerID {
+		t.Fatalf("after DEL, annotations = %v (podIP cleared, containerID kept)", a)
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatalf("second DEL: %v", err)
+	}
+	h.leakCheck()
+}
+
+// Pod deleted from the API before the runtime's DEL: the DEL still cleans up.
+func TestKDDDelAfterPodDeletedIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	rt := h.kubePod("web-0", nil)
+	h.mustAdd(rt)
+	h.kas.DeletePod(t, "default", "web-0")
+	if err := h.del(rt); err != nil {
+		t.Fatalf("DEL after the pod is gone: %v", err)
+	}
+	h.leakCheck()
+}
+
+// The DEL of an old sandbox keeps the new sandbox's annotations.
+func TestKDDOldSandboxDelIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	old := h.kubePod("web-0", nil)
+	h.mustAdd(old)
+	newer := pod("web-0", h.namespace())
+	newer.ContainerID = "cid-web-0-new"
+	// The old sandbox's DEL has not come yet: a new ADD for the pod replaces the annotations.
+	if _, err := h.add(newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.del(old); err != nil {
+		t.Fatal(err)
+	}
+	a := h.annotations("web-0")
+	if a["cni.projectcalico.org/containerID"] != "cid-web-0-new" || a["cni.projectcalico.org/podIP"] == "" {
+		t.Fatalf("the old sandbox's DEL touched the new one: %v", a)
+	}
+	if err := h.del(newer); err != nil {
+		t.Fatal(err)
+	}
+	h.leakCheck()
+}
+
+func TestKDDConcurrentAddsIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	const n = 20
+	rts := make([]*libcni.RuntimeConf, n)
+	for i := range rts {
+		rts[i] = h.kubePod(fmt.Sprintf("p%02d", i), nil)
+	}
+	errs := make([]error, n)
+	addrs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range rts {
+		wg.Go(func() {
+			r, err := h.add(rts[i])
+			if err == nil {
+				addrs[i] = r.IPs[0].Address.IP.String()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ADD %d: %v", i, err)
+		}
+		if seen[addrs[i]] {
+			t.Fatalf("%s handed out twice", addrs[i])
+		}
+		seen[addrs[i]] = true
+	}
+	for i := range rts {
+		wg.Go(func() { errs[i] = h.del(rts[i]) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("DEL %d: %v", i, err)
+		}
+	}
+	h.leakCheck()
+}
+
+// An HNS failure after IPAM: nothing is left in the CRDs or on the pod.
+func TestKDDFaultLeavesNothingIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	rt := h.kubePod("web-0", nil)
+	if err := h.sim.InjectFault(context.Background(), "AttachEndpoint", hns.NamespaceAttachFailed, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.add(rt); cniCode(err) != 104 {
+		t.Fatalf("ADD: %v, want code 104", err)
+	}
+	h.leakCheck()
+}
+
+// A token the API server refuses, and an identity missing a permission of
+// the calico-cni-plugin role: clear errors, nothing left behind.
+func TestKDDAccessErrorsIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	rt := h.kubePod("web-0", nil)
+	h.conf["kubernetes"] = map[string]any{"kubeconfig": h.kas.WriteKubeconfig(t, "stale", "expired-token")}
+	_, err := h.add(rt)
+	if cniCode(err) != 101 || !strings.Contains(strings.ToLower(err.Error()), "token") {
+		t.Fatalf("ADD with a refused token: %v, want code 101 about the token", err)
+	}
+	var rules []kastest.Rule
+	for _, r := range kastest.CNIRules() {
+		if !(len(r.Resources) == 1 && r.Resources[0] == "pods/status") {
+			rules = append(rules, r)
+		}
+	}
+	h.conf["kubernetes"] = map[string]any{"kubeconfig": h.kas.Kubeconfig(t, "no-patch", rules)}
+	_, err = h.add(rt)
+	if cniCode(err) != 101 || !strings.Contains(err.Error(), "pods/status") {
+		t.Fatalf("ADD without patch on pods/status: %v, want code 101 naming it", err)
+	}
+	h.leakCheck()
+}
+
+// Pool annotations on the namespace pick the pool (Calico's ipv4pools).
+func TestKDDPoolAnnotationIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	other := netip.MustParsePrefix("10.250.0.0/26")
+	h.kas.PutIPPool(t, datastore.IPPool{Name: "pool2", CIDR: other, BlockSize: 26})
+	h.kas.PutNamespace(t, "default", nil, map[string]string{"cni.projectcalico.org/ipv4pools": `["pool2"]`})
+	rt := h.kubePod("web-0", nil)
+	h.conf["windows_use_single_network"] = false // a second network for the other pool's block
+	h.sim.UpdateConfig(context.Background(), func(c *sim.Config) { c.HostAddress = "10.0.0.4" })
+	res := h.mustAdd(rt)
+	addr, _ := netip.AddrFromSlice(res.IPs[0].Address.IP.To4())
+	if !other.Contains(addr) {
+		t.Fatalf("got %s, want an address of pool2 (%s)", addr, other)
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
+	}
+	h.kas.PutNamespace(t, "default", nil, nil)
+	h.leakCheck()
+}
