@@ -25,16 +25,26 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/internal/etcdtest"
+	"github.com/calico-win/cni/internal/kastest"
 )
 
 func contextBG() context.Context { return context.Background() }
 
 // proc runs one plugin process and returns its wall time and max RSS (KB).
 func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
+	return h.run(bin, command, cid, "pod-"+cid, netns, conf)
+}
+
+// procPod runs the calico plugin for pod default/name (container "cid-<name>").
+func (h *harness) procPod(command, name, netns string) (time.Duration, int64, []byte, error) {
+	return h.run("calico", command, "cid-"+name, name, netns, h.conf)
+}
+
+func (h *harness) run(bin, command, cid, podName, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
 	stdin := h.stdin("1.0.0", conf)
 	cmd := exec.Command(filepath.Join(binDir, bin))
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+cid, "CNI_IFNAME=eth0",
-		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME=pod-"+cid)
+		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME="+podName)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -210,4 +220,53 @@ func (h *harness) benchConcurrent(b *testing.B, bin string, n int) {
 		}
 	}
 	walls.report(b)
+}
+
+// apiRequests sums the API server's served requests (apiserver_request_total).
+func apiRequests(b *testing.B, h *harness) float64 {
+	var n float64
+	sc := bufio.NewScanner(bytes.NewReader(h.kas.Admin(b, http.MethodGet, "/metrics", nil)))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "apiserver_request_total{") {
+			var v float64
+			fmt.Sscan(l[strings.LastIndexByte(l, ' ')+1:], &v)
+			n += v
+		}
+	}
+	return n
+}
+
+// The full plugin on the Kubernetes datastore, as the restricted CNI identity.
+func BenchmarkKDDAdd(b *testing.B) { newKDDBenchHarness(b).benchKDD(b, "ADD") }
+func BenchmarkKDDDel(b *testing.B) { newKDDBenchHarness(b).benchKDD(b, "DEL") }
+
+func newKDDBenchHarness(b *testing.B) *harness {
+	h := newKDDHarness(b)
+	h.conf["log_level"] = "error"
+	return h
+}
+
+func (h *harness) benchKDD(b *testing.B, op string) {
+	var s stats
+	var reqs float64
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprint("bench-", i)
+		h.kas.PutPod(b, kastest.Pod{Namespace: "default", Name: name, Node: node, ServiceAccount: "default"})
+		ns := h.namespace()
+		for _, step := range []string{"ADD", "DEL"} {
+			r0 := apiRequests(b, h)
+			d, rss, _, err := h.procPod(step, name, ns)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if step == op {
+				s.add(d, rss)
+				reqs += apiRequests(b, h) - r0 - 1 // less the metrics GET
+			}
+		}
+	}
+	s.report(b)
+	b.ReportMetric(reqs/float64(b.N), "api-requests/op")
 }

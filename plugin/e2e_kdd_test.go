@@ -21,7 +21,7 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-func newKDDHarness(t *testing.T) *harness {
+func newKDDHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, kas: kastest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
 	h.kas.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: h.block, BlockSize: 26, NATOutgoing: true})
