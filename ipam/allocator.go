@@ -109,12 +109,17 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		q := extra
-		q.Config, q.Pools = true, true
-		q.Node, q.Affinities = a.Host, a.Host
-		q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
-		if hint.IsValid() {
+		q.Config, q.Pools, q.Node = true, true, a.Host
+		if hint.IsValid() && !req.IP.IsValid() {
+			// Optimistic: read only the hinted block. Its affinity field
+			// says whose it is, and the handle is created, not read (a
+			// handle that exists fails the create, and the next attempt
+			// reads everything).
 			q.Blocks = append(slices.Clone(extra.Blocks), hint)
-			q.AffinityCIDRs = []netip.Prefix{hint}
+		} else {
+			hint = netip.Prefix{}
+			q.Affinities = a.Host
+			q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
 		}
 		snap, err := a.Store.Read(ctx, q)
 		if err != nil {
@@ -179,13 +184,11 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 		p.handle = &h
 	}
 	if hint.IsValid() {
-		// The first read holds only the hinted affinity.
-		if p.handle == nil && !req.IP.IsValid() {
-			if asg, ok, err := a.assignFromHint(ctx, p, hint); ok {
-				return asg, err
-			}
+		asg, err := a.assignFromHint(ctx, p, hint)
+		if errors.Is(err, datastore.ErrExists) {
+			return nil, fmt.Errorf("%w: %w", errHintMiss, err) // the handle exists: a repeated ADD
 		}
-		return nil, errHintMiss
+		return asg, err
 	}
 	// Second round trip: every block we may use, known so far.
 	var want []netip.Prefix

@@ -77,25 +77,19 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 }
 
 // assignFromHint allocates from the hinted block when the first read shows
-// it is still this host's, in a selected pool, with space. ok is false when
-// the hint cannot be used and the full path must run.
-func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Prefix) (asg *Assignment, ok bool, err error) {
+// it is still this host's (its affinity field), in a selected pool, with
+// space; otherwise it returns errHintMiss and the full path runs.
+func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Prefix) (*Assignment, error) {
 	b, found := p.snap.Blocks[hint]
-	if !hint.IsValid() || !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value) == 0 {
-		return nil, false, nil
+	if !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value) == 0 {
+		return nil, errHintMiss
 	}
 	pool := poolOf(p.pools, hint.Addr())
 	if pool == nil {
-		return nil, false, nil
+		return nil, errHintMiss
 	}
-	for _, af := range p.snap.Affinities {
-		if af.Value.CIDR == hint && af.Value.State != datastore.AffinityPendingDeletion {
-			p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
-			asg, err := a.allocIn(ctx, p, af, b, *pool)
-			return asg, true, err
-		}
-	}
-	return nil, false, nil
+	p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
+	return a.allocIn(ctx, p, datastore.Versioned[datastore.Affinity]{}, b, *pool)
 }
 
 // mayClaim checks the per-host block limit and IPAMConfig before a claim.
