@@ -54,6 +54,9 @@ func cmdAdd(args *skel.CmdArgs) error {
 	defer c.close()
 	res, err := c.add()
 	if err != nil {
+		if cs, ok := c.store.(*cachedStore); ok {
+			cs.forget()
+		}
 		slog.Error("Final result of CNI ADD was an error.", "err", err)
 		return toCNIError(err)
 	}

@@ -61,6 +61,9 @@ func newCall(cmd string, args *skel.CmdArgs) (*call, error) {
 		c.close()
 		return nil, err
 	}
+	if datastoreType(nc) == "kubernetes" {
+		c.store = newCachedStore(c.store, nc, c.node)
+	}
 	return c, nil
 }
 

@@ -29,19 +29,19 @@ func (h fileHint) Load() netip.Prefix {
 	return p
 }
 
-// Store writes through a temporary file and a rename, so concurrent
-// processes never read a torn value.
-func (h fileHint) Store(p netip.Prefix) {
-	tmp, err := os.CreateTemp(filepath.Dir(h.path), ".hint-")
+// Store writes the hint for the next processes.
+func (h fileHint) Store(p netip.Prefix) { writeFileAtomic(h.path, []byte(p.String())) }
+
+// writeFileAtomic writes through a temporary file and a rename, so
+// concurrent processes never read a torn value. Failures are ignored: the
+// files it writes are caches.
+func writeFileAtomic(path string, b []byte) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
 	if err != nil {
 		return
 	}
-	_, werr := tmp.WriteString(p.String())
-	if cerr := tmp.Close(); werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if os.Rename(tmp.Name(), h.path) != nil {
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
 		os.Remove(tmp.Name())
 	}
 }

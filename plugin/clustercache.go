@@ -1,0 +1,96 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/calico-win/cni/datastore"
+)
+
+// clusterCacheTTL is how long a node serves the cluster-wide objects every
+// ADD reads (IPAM config, pools, the Node, ClusterInformation) from its
+// cache on the Kubernetes datastore, where each is its own API request.
+// Calico's own components watch these through caches too; a change takes
+// effect on this node within the TTL.
+const clusterCacheTTL = 15 * time.Second
+
+// cachedStore serves those objects from a node-local file for a short TTL.
+// Only a healthy answer is cached (config with strict affinity, pools, the
+// Node, ready ClusterInformation): a problem is always read afresh, so
+// fixing it takes effect at once. Everything else passes through.
+type cachedStore struct {
+	datastore.Store
+	path string
+	node string
+	now  func() time.Time
+}
+
+type clusterEntry struct {
+	At          time.Time
+	Node        string
+	Config      datastore.IPAMConfig
+	Pools       []datastore.IPPool
+	NodeLabels  map[string]string
+	ClusterInfo bool
+}
+
+func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
+	lock := nc.IPAMLockFile
+	if lock == "" {
+		lock = defaultLockFile()
+	}
+	return &cachedStore{Store: s, node: node, now: time.Now,
+		path: filepath.Join(filepath.Dir(lock), "cluster-cache-"+nc.Name+"-"+node+".json")}
+}
+
+func (c *cachedStore) load() *clusterEntry {
+	b, err := os.ReadFile(c.path)
+	if err != nil {
+		return nil
+	}
+	var e clusterEntry
+	if json.Unmarshal(b, &e) != nil || e.Node != c.node || c.now().Sub(e.At) > clusterCacheTTL || c.now().Before(e.At) {
+		return nil
+	}
+	return &e
+}
+
+func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.Snapshot, error) {
+	all := q.Config && q.Pools && q.ClusterInfo && q.Node == c.node
+	if !all {
+		return c.Store.Read(ctx, q)
+	}
+	if e := c.load(); e != nil {
+		q.Config, q.Pools, q.ClusterInfo, q.Node = false, false, false, ""
+		snap, err := c.Store.Read(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		cfg, ready := e.Config, true
+		snap.Config, snap.Pools = &cfg, e.Pools
+		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels}
+		snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
+		return snap, nil
+	}
+	snap, err := c.Store.Read(ctx, q)
+	if err == nil && snap.Config != nil && snap.Config.StrictAffinity && len(snap.Pools) > 0 && snap.Node != nil &&
+		snap.ClusterInfo != nil && snap.ClusterInfo.DatastoreReady != nil && *snap.ClusterInfo.DatastoreReady {
+		c.store(clusterEntry{At: c.now(), Node: c.node, Config: *snap.Config, Pools: snap.Pools,
+			NodeLabels: snap.Node.Labels, ClusterInfo: true})
+	}
+	return snap, err
+}
+
+// store writes the entry for the next processes.
+func (c *cachedStore) store(e clusterEntry) {
+	if b, err := json.Marshal(e); err == nil {
+		writeFileAtomic(c.path, b)
+	}
+}
+
+// forget drops the cache, so the next call reads everything afresh (after
+// a failed ADD, in case the cache was the cause).
+func (c *cachedStore) forget() { os.Remove(c.path) }
