@@ -60,9 +60,10 @@ type Request struct {
 	IP netip.Addr
 	// NamespaceLabels, when known, are matched against pool namespace selectors.
 	NamespaceLabels map[string]string
-	// Precheck, when set, sees the first read before anything is allocated;
-	// an error from it aborts the assignment (the plugin checks readiness here).
-	Precheck func(*datastore.Snapshot) error
+	// Prepare, when set, sees the first read before anything is allocated
+	// and may complete the request (the plugin checks readiness here, and
+	// adds what it read of the pod meanwhile); an error aborts the assignment.
+	Prepare func(*datastore.Snapshot, *Request) error
 }
 
 // Assignment is the outcome of Assign.
@@ -127,8 +128,8 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		}
 		if first == nil {
 			first = snap
-			if req.Precheck != nil {
-				if err := req.Precheck(snap); err != nil {
+			if req.Prepare != nil {
+				if err := req.Prepare(snap, &req); err != nil {
 					return nil, err
 				}
 			}

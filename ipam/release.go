@@ -23,9 +23,9 @@ func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Add
 	return a.ReleaseRead(ctx, nil, handles...)
 }
 
-// ReleaseRead is Release starting from handles the caller has already read
-// (snap.Handles, from a Read of its own that asked for them), saving a
-// round trip; after a lost compare-and-swap it reads them again.
+// ReleaseRead is Release starting from handles (and blocks) the caller has
+// already read (snap, from a Read of its own that asked for them), saving
+// round trips; after a lost compare-and-swap it reads them again.
 func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, handles ...string) ([]netip.Addr, error) {
 	unlock, err := a.lock(ctx)
 	if err != nil {
@@ -61,13 +61,23 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 			}
 		}
 	}
+	// Blocks the caller's read already holds (the hinted one, usually) are
+	// not read again.
 	blocks := map[netip.Prefix]datastore.Versioned[datastore.Block]{}
-	if len(cidrs) > 0 {
-		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: uniq(cidrs)})
+	var missing []netip.Prefix
+	for _, c := range uniq(cidrs) {
+		if b, ok := snap.Blocks[c]; ok {
+			blocks[c] = b
+		} else {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: missing})
 		if err != nil {
 			return nil, err
 		}
-		blocks = s2.Blocks
+		maps.Copy(blocks, s2.Blocks)
 	}
 	var c datastore.Change
 	var freed []netip.Addr

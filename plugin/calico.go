@@ -15,10 +15,29 @@ import (
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/ipam"
 )
 
 // CalicoFuncs are the main plugin's CNI commands.
 var CalicoFuncs = skel.CNIFuncs{Add: cmdAdd, Del: cmdDel, Check: cmdCheck, Status: cmdStatus, GC: cmdGC}
+
+// readPod starts reading the pod and its namespace from the API server, for
+// a Kubernetes pod with policy k8s (labels, service account and ports for
+// the WorkloadEndpoint, pool annotations for IPAM, as Calico reads them),
+// alongside the first datastore read. It returns nil when there is nothing to read.
+func (c *call) readPod() func() (*kubePod, error) {
+	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !c.usesKubeAPI() {
+		return nil
+	}
+	var pod *kubePod
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pod, err = readKubePod(c.ctx, c.nc, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME))
+	}()
+	return func() (*kubePod, error) { <-done; return pod, err }
+}
 
 // usesKubeAPI reports whether the netconf reaches a Kubernetes API server:
 // the Kubernetes datastore, or a kubeconfig or API root beside etcd.
@@ -85,14 +104,7 @@ func (c *call) add() (*current.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening HNS: %w", err)
 	}
-	if c.cargs.k8s() && strings.EqualFold(c.nc.Policy.Type, "k8s") && c.usesKubeAPI() {
-		// Labels, service account and ports for the WorkloadEndpoint, and
-		// the pool annotations for IPAM, as Calico reads them.
-		if c.pod, err = readKubePod(c.ctx, c.nc, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME)); err != nil {
-			return nil, err
-		}
-	}
-	got, err := c.addIPAM()
+	got, err := c.addIPAM(c.readPod())
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +135,26 @@ func (c *call) add() (*current.Result, error) {
 // addIPAM gets the pod's address: in-process for calico-ipam (with the
 // readiness check, the pools and the WEP in the same first read), through
 // CNI_PATH for any other IPAM plugin.
-func (c *call) addIPAM() (*ipamOutcome, error) {
+//
+// pod, when not nil, yields the pod read from the API server meanwhile.
+func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	extra := datastore.Query{ClusterInfo: true, Endpoints: []datastore.WEPKey{c.wepKey()}}
+	// prepare runs after the first read: the readiness gate, then the pod.
+	prepare := func(s *datastore.Snapshot, req *ipam.Request) error {
+		if err := ready(s); err != nil {
+			return err
+		}
+		if pod != nil {
+			var err error
+			if c.pod, err = pod(); err != nil {
+				return err
+			}
+			applyPod(req, c.pod)
+		}
+		return nil
+	}
 	if c.calicoIPAM() {
-		res, asg, err := c.assign(extra, ready)
+		res, asg, err := c.assign(extra, prepare)
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +176,7 @@ func (c *call) addIPAM() (*ipamOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ready(snap); err != nil {
+	if err := prepare(snap, &ipam.Request{}); err != nil {
 		return nil, err
 	}
 	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
@@ -245,6 +273,11 @@ func (c *call) del() error {
 	q := datastore.Query{Endpoints: []datastore.WEPKey{k}}
 	if c.calicoIPAM() {
 		q.Handles = handles
+		// The pod's address is most likely in the node's current block:
+		// read it now rather than after the handle.
+		if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {
+			q.Blocks = []netip.Prefix{hint}
+		}
 	}
 	snap, err := c.store.Read(c.ctx, q)
 	if err != nil {

@@ -90,6 +90,19 @@ func (c *call) allocator() *ipam.Allocator {
 	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node)}
 }
 
+// applyPod adds what the pod says to an IPAM request: Calico writes the
+// pod's (or namespace's) pool annotation into ipam.ipv4_pools, where it wins
+// over the conf.
+func applyPod(req *ipam.Request, pod *kubePod) {
+	if pod == nil {
+		return
+	}
+	if len(pod.IPv4Pools) > 0 {
+		req.Pools = pod.IPv4Pools
+	}
+	req.NamespaceLabels = pod.NamespaceLabels
+}
+
 // ipamRequest builds the IPAM request of an ADD.
 func (c *call) ipamRequest() (ipam.Request, error) {
 	attrs := map[string]string{"node": c.node}
@@ -100,14 +113,6 @@ func (c *call) ipamRequest() (ipam.Request, error) {
 	req := ipam.Request{HandleID: c.handleID(), Attrs: attrs, Pools: c.nc.IPAM.IPv4Pools}
 	if c.nc.WindowsUseSingleNetwork {
 		req.MaxBlocks = 1
-	}
-	if c.pod != nil {
-		// Calico writes the pod's (or namespace's) pool annotation into
-		// ipam.ipv4_pools: it wins over the conf.
-		if len(c.pod.IPv4Pools) > 0 {
-			req.Pools = c.pod.IPv4Pools
-		}
-		req.NamespaceLabels = c.pod.NamespaceLabels
 	}
 	if s := string(c.cargs.IP); s != "" {
 		ip, err := parseIPArg(s)

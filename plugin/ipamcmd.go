@@ -35,7 +35,7 @@ func ipamAdd(args *skel.CmdArgs) error {
 // assign allocates this container's address and returns calico-ipam's
 // result: the address with the block's mask and a route for the block (the
 // main plugin derives the HNS subnet from that mask).
-func (c *call) assign(extra datastore.Query, precheck func(*datastore.Snapshot) error) (*current.Result, *ipam.Assignment, error) {
+func (c *call) assign(extra datastore.Query, prepare func(*datastore.Snapshot, *ipam.Request) error) (*current.Result, *ipam.Assignment, error) {
 	res := &current.Result{CNIVersion: current.ImplementedSpecVersion}
 	if deref(c.nc.IPAM.AssignIPv4) == "false" {
 		return res, nil, nil
@@ -44,7 +44,7 @@ func (c *call) assign(extra datastore.Query, precheck func(*datastore.Snapshot) 
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Precheck = precheck
+	req.Prepare = prepare
 	asg, err := c.allocator().Assign(c.ctx, req, extra)
 	if err != nil {
 		if req.IP.IsValid() && errors.Is(err, ipam.ErrInvalidRequest) {
