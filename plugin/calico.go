@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/skel"
@@ -104,10 +105,12 @@ func (c *call) add() (*current.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening HNS: %w", err)
 	}
+	start := time.Now()
 	got, err := c.addIPAM(c.readPod())
 	if err != nil {
 		return nil, err
 	}
+	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
 	dp := newDataplane(c.nc, h)
 	n, mgmt, err := dp.ensureNetwork(c.ctx, got.block)
 	if err != nil {
@@ -120,6 +123,7 @@ func (c *call) add() (*current.Result, error) {
 		got.undo()
 		return nil, err
 	}
+	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
 		if created {
 			if rerr := dp.removeEndpoint(c.ctx, ep); rerr != nil {
@@ -129,8 +133,11 @@ func (c *call) add() (*current.Result, error) {
 		got.undo()
 		return nil, err
 	}
+	slog.Debug("workload endpoint written", "ms", msSince(start))
 	return c.result(got, ep), nil
 }
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
 // addIPAM gets the pod's address: in-process for calico-ipam (with the
 // readiness check, the pools and the WEP in the same first read), through

@@ -72,7 +72,16 @@ func ipamDel(args *skel.CmdArgs) error {
 		return toCNIError(err)
 	}
 	defer c.close()
-	if _, err := c.allocator().Release(c.ctx, append([]string{c.handleID()}, c.legacyHandles()...)...); err != nil {
+	handles := append([]string{c.handleID()}, c.legacyHandles()...)
+	q := datastore.Query{Handles: handles}
+	if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {
+		q.Blocks = []netip.Prefix{hint} // read with the handles: usually the pod's block
+	}
+	snap, err := c.store.Read(c.ctx, q)
+	if err != nil {
+		return toCNIError(err)
+	}
+	if _, err := c.allocator().ReleaseRead(c.ctx, snap, handles...); err != nil {
 		return toCNIError(err)
 	}
 	return nil
