@@ -118,6 +118,25 @@ type IPPool struct {
 	VXLANMode         string
 }
 
+// WithDefaults fills what Calico defaults when a pool is read (clientv3's
+// IPPool defaulting): block size 26 (122 for IPv6), allowed uses Workload
+// and Tunnel, assignment mode Automatic.
+func (p IPPool) WithDefaults() IPPool {
+	if p.BlockSize == 0 {
+		p.BlockSize = 26
+		if p.CIDR.Addr().Is6() {
+			p.BlockSize = 122
+		}
+	}
+	if len(p.AllowedUses) == 0 {
+		p.AllowedUses = []string{"Workload", "Tunnel"}
+	}
+	if p.AssignmentMode == "" {
+		p.AssignmentMode = "Automatic"
+	}
+	return p
+}
+
 // Node is the part of a Calico Node the plugin uses.
 type Node struct {
 	Name   string

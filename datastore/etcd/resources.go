@@ -56,19 +56,7 @@ func decodeIPPool(kv keyValue) (datastore.IPPool, error) {
 	if p.Name == "" {
 		p.Name = string(kv.Key[len(ipPoolPrefix):])
 	}
-	if p.BlockSize == 0 {
-		p.BlockSize = 26
-		if cidr.Addr().Is6() {
-			p.BlockSize = 122
-		}
-	}
-	if len(p.AllowedUses) == 0 {
-		p.AllowedUses = []string{"Workload", "Tunnel"}
-	}
-	if p.AssignmentMode == "" {
-		p.AssignmentMode = "Automatic"
-	}
-	return p, nil
+	return p.WithDefaults(), nil
 }
 
 func decodeNode(kv keyValue) (*datastore.Node, error) {

@@ -39,19 +39,7 @@ func toPool(o *object[ipPoolSpec]) (datastore.IPPool, error) {
 		NATOutgoing: s.NATOutgoing, NodeSelector: s.NodeSelector, NamespaceSelector: s.NamespaceSelector,
 		AllowedUses: s.AllowedUses, AssignmentMode: s.AssignmentMode, VXLANMode: s.VXLANMode,
 	}
-	if p.BlockSize == 0 {
-		p.BlockSize = 26
-		if cidr.Addr().Is6() {
-			p.BlockSize = 122
-		}
-	}
-	if len(p.AllowedUses) == 0 {
-		p.AllowedUses = []string{"Workload", "Tunnel"}
-	}
-	if p.AssignmentMode == "" {
-		p.AssignmentMode = "Automatic"
-	}
-	return p, nil
+	return p.WithDefaults(), nil
 }
 
 // ipamConfigSpec is libcalico-go's v1 IPAMConfigSpec.
