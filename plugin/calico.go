@@ -186,7 +186,11 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	if err := prepare(snap, &ipam.Request{}); err != nil {
 		return nil, err
 	}
-	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
+	stdin, err := c.hostLocalStdin(false)
+	if err != nil {
+		return nil, err
+	}
+	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, stdin, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		return nil, err
 	}
 	out := &ipamOutcome{res: res, snap: snap, undo: func() {
-		if err := invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil); err != nil {
+		if err := c.delegateDel(); err != nil {
 			slog.Error("could not release the address after a failed ADD", "ipam", c.nc.IPAM.Type, "err", err)
 		}
 	}}
@@ -311,7 +315,16 @@ func (c *call) del() error {
 		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)
 		return err
 	}
-	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil)
+	return c.delegateDel()
+}
+
+// delegateDel hands the address back to the delegated IPAM plugin.
+func (c *call) delegateDel() error {
+	stdin, err := c.hostLocalStdin(true)
+	if err != nil {
+		return err
+	}
+	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, nil)
 }
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to
