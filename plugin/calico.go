@@ -105,6 +105,9 @@ func (c *call) add() (*current.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening HNS: %w", err)
 	}
+	if err := c.checkReadinessGates(); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	got, err := c.addIPAM(c.readPod())
 	if err != nil {

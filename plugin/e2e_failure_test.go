@@ -2,8 +2,11 @@ package plugin_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,4 +225,31 @@ func TestAddressConflictsIntegration(t *testing.T) {
 
 func simSpec(h *harness) sim.OverlaySpec {
 	return sim.OverlaySpec{Name: "Calico", Subnet: h.block, ManagementIP: netip.MustParseAddr("10.0.0.4")}
+}
+
+// readiness_gates: a gate that is not ready fails the ADD at once with
+// "try again later" (Calico waits up to 30 s inside the ADD).
+func TestReadinessGatesIntegration(t *testing.T) {
+	h := newHarness(t)
+	var ready atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	h.conf["readiness_gates"] = []string{srv.URL + "/ready"}
+	rt := pod("web-0", h.namespace())
+	start := time.Now()
+	_, err := h.add(rt)
+	if cniCode(err) != 11 || !strings.Contains(err.Error(), "503") || time.Since(start) > 5*time.Second {
+		t.Fatalf("ADD with a gate not ready: %v (after %s)", err, time.Since(start))
+	}
+	h.leakCheck()
+	ready.Store(true)
+	h.mustAdd(rt)
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
+	}
+	h.leakCheck()
 }
