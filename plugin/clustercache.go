@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/calico-win/cni/datastore"
@@ -38,12 +37,7 @@ type clusterEntry struct {
 }
 
 func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
-	lock := nc.IPAMLockFile
-	if lock == "" {
-		lock = defaultLockFile()
-	}
-	return &cachedStore{Store: s, node: node, now: time.Now,
-		path: filepath.Join(filepath.Dir(lock), "cluster-cache-"+nc.Name+"-"+node+".json")}
+	return &cachedStore{Store: s, node: node, now: time.Now, path: stateFile(nc, "cluster-cache-"+nc.Name+"-"+node+".json")}
 }
 
 func (c *cachedStore) load() *clusterEntry {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"strings"
 
 	"github.com/calico-win/cni/hns"
@@ -27,11 +26,7 @@ type dataplane struct {
 }
 
 func newDataplane(nc *NetConf, c hns.Client) *dataplane {
-	lock := nc.IPAMLockFile
-	if lock == "" {
-		lock = defaultLockFile()
-	}
-	return &dataplane{hns: c, nc: nc, lockPath: filepath.Join(filepath.Dir(lock), "hns-network.lock")}
+	return &dataplane{hns: c, nc: nc, lockPath: stateFile(nc, "hns-network.lock")}
 }
 
 // networkName is the HNS network of a block: the conf name with

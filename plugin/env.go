@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containernetworking/cni/pkg/types"
@@ -120,8 +122,9 @@ func openStore(nc *NetConf) (datastore.Store, error) {
 }
 
 // defaultLockFile is Calico's default IPAM lock path on Windows; elsewhere a
-// run directory (the Linux build serves tests and the harness).
-func defaultLockFile() string {
+// run directory (the Linux build serves tests and the harness). Worked out
+// once per process.
+var defaultLockFile = sync.OnceValue(func() string {
 	if runtime.GOOS == "windows" {
 		return `c:\CalicoWindows\ipam.lock`
 	}
@@ -129,7 +132,7 @@ func defaultLockFile() string {
 		return "/var/run/calico-win/ipam.lock"
 	}
 	return os.TempDir() + "/calico-win-ipam.lock"
-}
+})
 
 func writable(dir string) bool {
 	f, err := os.CreateTemp(dir, ".probe")
@@ -141,11 +144,22 @@ func writable(dir string) bool {
 	return true
 }
 
+// lockFile is the IPAM host lock (ipam_lock_file, or the default).
+func lockFile(nc *NetConf) string {
+	if nc.IPAMLockFile != "" {
+		return nc.IPAMLockFile
+	}
+	return defaultLockFile()
+}
+
+// stateFile names a node-local file of the plugin's, beside the IPAM lock
+// (the block hint, the cluster cache, the network lock).
+func stateFile(nc *NetConf, name string) string {
+	return filepath.Join(filepath.Dir(lockFile(nc)), name)
+}
+
 // hostLock returns the IPAM host lock of the netconf.
 func hostLock(nc *NetConf) func(ctx context.Context) (func(), error) {
-	path := nc.IPAMLockFile
-	if path == "" {
-		path = defaultLockFile()
-	}
+	path := lockFile(nc)
 	return func(ctx context.Context) (func(), error) { return flock.Lock(ctx, path) }
 }

@@ -13,11 +13,7 @@ import (
 type fileHint struct{ path string }
 
 func newFileHint(nc *NetConf, node string) fileHint {
-	lock := nc.IPAMLockFile
-	if lock == "" {
-		lock = defaultLockFile()
-	}
-	return fileHint{path: filepath.Join(filepath.Dir(lock), "ipam-block-hint-"+nc.Name+"-"+node)}
+	return fileHint{path: stateFile(nc, "ipam-block-hint-"+nc.Name+"-"+node)}
 }
 
 func (h fileHint) Load() netip.Prefix {
