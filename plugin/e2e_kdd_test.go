@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
@@ -275,4 +276,57 @@ func TestKDDPoolAnnotationIntegration(t *testing.T) {
 	}
 	h.kas.PutNamespace(t, "default", nil, nil)
 	h.leakCheck()
+}
+
+// Calico data in etcd, the pod from the Kubernetes API: the WorkloadEndpoint
+// carries the pod's labels, service account (profile ksa.<ns>.<sa>) and
+// named ports (Calico FV case 2).
+func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
+	h := newHarness(t)
+	kas := kastest.Shared(t)
+	kas.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: node, ServiceAccount: "web-sa",
+		Labels: map[string]string{"app": "web"}, Ports: []kastest.Port{{Name: "anamedport", ContainerPort: 555}}})
+	h.conf["kubernetes"] = map[string]any{"kubeconfig": kas.CNIKubeconfig(t)}
+	rt := pod("web-0", h.namespace())
+	h.mustAdd(rt)
+	raw, ok := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--1-k8s-web--0-eth0")
+	if !ok {
+		t.Fatal("no WorkloadEndpoint")
+	}
+	for _, want := range []string{`"app":"web"`, `"projectcalico.org/serviceaccount":"web-sa"`, `"serviceAccountName":"web-sa"`,
+		`"profiles":["kns.default","ksa.default.web-sa"]`, `"ports":[{"name":"anamedport","protocol":"TCP","port":555}]`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("WorkloadEndpoint lacks %s:\n%s", want, raw)
+		}
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
+	}
+	h.leakCheck()
+}
+
+// GC and STATUS on the Kubernetes datastore.
+func TestKDDGCAndStatusIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	keep, stale := h.kubePod("keep", nil), h.kubePod("stale", nil)
+	h.mustAdd(keep)
+	h.mustAdd(stale)
+	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); err != nil {
+		t.Fatalf("STATUS: %v", err)
+	}
+	err := h.cni.GCNetworkList(ctx(t), h.list("1.1.0"), &libcni.GCArgs{ValidAttachments: []types.GCAttachment{{ContainerID: keep.ContainerID, IfName: "eth0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handles := h.calicoList("ipamhandles")
+	if len(handles) != 1 || handles[0]["spec"].(map[string]any)["handleID"] != "Calico.cid-keep" {
+		t.Fatalf("after GC: %v", handles)
+	}
+	if _, err := h.sim.GetEndpointByName(context.Background(), "cid-stale_Calico"); !hns.IsNotFound(err) {
+		t.Fatalf("stale endpoint: %v", err)
+	}
+	h.kas.PutClusterInformation(t, nil)
+	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); cniCode(err) != 50 {
+		t.Fatalf("STATUS without datastoreReady: %v, want 50", err)
+	}
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/calico-win/cni/datastore"
+	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/ipam"
 )
 
 func TestAddCheckDelIntegration(t *testing.T) {
@@ -168,6 +171,24 @@ func TestDelOfOldSandboxKeepsNewWEPIntegration(t *testing.T) {
 		t.Fatal("the old sandbox's DEL deleted the new sandbox's WorkloadEndpoint")
 	}
 	if err := h.del(newer); err != nil {
+		t.Fatal(err)
+	}
+	h.leakCheck()
+}
+
+// DEL also releases the handle older Calico versions used, "<namespace>.<pod>".
+func TestDelReleasesLegacyHandleIntegration(t *testing.T) {
+	h := newHarness(t)
+	st, err := etcdstore.New(etcdstore.Config{Endpoints: h.etcd.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := &ipam.Allocator{Store: st, Host: node}
+	if _, err := a.Assign(ctx(t), ipam.Request{HandleID: "default.old-pod"}, datastore.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.del(pod("old-pod", "")); err != nil {
 		t.Fatal(err)
 	}
 	h.leakCheck()
