@@ -137,6 +137,19 @@ func (p IPPool) WithDefaults() IPPool {
 	return p
 }
 
+// ParseReservedCIDR reads an IPReservation's reservedCIDRs entry: a CIDR or
+// a single address.
+func ParseReservedCIDR(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("reservedCIDRs entry %q is neither a CIDR nor an address", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // Node is the part of a Calico Node the plugin uses.
 type Node struct {
 	Name   string

@@ -23,11 +23,12 @@ var (
 // Query names what one Read fetches. A backend serves it in as few round
 // trips as it can: one etcd transaction, or parallel Kubernetes GETs.
 type Query struct {
-	Config      bool   // the IPAMConfig
-	Pools       bool   // every IPPool
-	ClusterInfo bool   // ClusterInformation "default"
-	Node        string // the Calico Node of this name ("" = none)
-	Affinities  string // the block affinities of this host ("" = none)
+	Config       bool   // the IPAMConfig
+	Pools        bool   // every IPPool
+	ClusterInfo  bool   // ClusterInformation "default"
+	Reservations bool   // every IPReservation's reserved CIDRs
+	Node         string // the Calico Node of this name ("" = none)
+	Affinities   string // the block affinities of this host ("" = none)
 	// AffinityCIDRs, when set, narrows Affinities to these blocks' affinities
 	// (point reads): listing every affinity of a host with many blocks costs
 	// more than the few a caller needs.
@@ -43,11 +44,13 @@ type Snapshot struct {
 	Config      *IPAMConfig // nil: no config object (use DefaultIPAMConfig)
 	Pools       []IPPool
 	ClusterInfo *ClusterInformation // nil: no ClusterInformation "default"
-	Node        *Node               // nil: no such node
-	Affinities  []Versioned[Affinity]
-	Handles     map[string]Versioned[Handle]
-	Blocks      map[netip.Prefix]Versioned[Block]
-	Endpoints   map[WEPKey]Versioned[WorkloadEndpoint]
+	// Reservations are the addresses IPReservations keep out of IPAM.
+	Reservations []netip.Prefix
+	Node         *Node // nil: no such node
+	Affinities   []Versioned[Affinity]
+	Handles      map[string]Versioned[Handle]
+	Blocks       map[netip.Prefix]Versioned[Block]
+	Endpoints    map[WEPKey]Versioned[WorkloadEndpoint]
 }
 
 // Op is the kind of one write in a Change.

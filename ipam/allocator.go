@@ -110,7 +110,7 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		q := extra
-		q.Config, q.Pools, q.Node = true, true, a.Host
+		q.Config, q.Pools, q.Reservations, q.Node = true, true, true, a.Host
 		if hint.IsValid() && !req.IP.IsValid() {
 			// Optimistic: read only the hinted block. Its affinity field
 			// says whose it is, and the handle is created, not read (a
@@ -225,6 +225,22 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 		return a.assignIP(ctx, p)
 	}
 	return a.autoAssign(ctx, p)
+}
+
+// reserved reports the addresses IPReservations keep out of IPAM.
+func (p *plan) reserved() reservedFn {
+	res := p.snap.Reservations
+	if len(res) == 0 {
+		return nil
+	}
+	return func(a netip.Addr) bool {
+		for _, r := range res {
+			if r.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // existing returns the address the handle already holds, if any.

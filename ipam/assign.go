@@ -33,7 +33,7 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 			slog.Warn("skipping stale affinity: its block belongs to another host", "block", af.Value.CIDR, "owner", host)
 			continue
 		}
-		if freeCount(&b.Value) == 0 {
+		if freeCount(&b.Value, p.reserved()) == 0 {
 			continue
 		}
 		return a.allocIn(ctx, p, af, b, *pool)
@@ -57,7 +57,7 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 // commits the block and the handle together.
 func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned[datastore.Affinity], b datastore.Versioned[datastore.Block], pool datastore.IPPool) (*Assignment, error) {
 	blk := b.Value
-	addr, err := allocate(&blk, a.attribute(p.req), nil)
+	addr, err := allocate(&blk, a.attribute(p.req), nil, p.reserved())
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 // space; otherwise it returns errHintMiss and the full path runs.
 func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Prefix) (*Assignment, error) {
 	b, found := p.snap.Blocks[hint]
-	if !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value) == 0 {
+	if !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value, p.reserved()) == 0 {
 		return nil, errHintMiss
 	}
 	pool := poolOf(p.pools, hint.Addr())
@@ -153,7 +153,7 @@ func (a *Allocator) claim(ctx context.Context, p *plan, cidr netip.Prefix, pool 
 	if p.req.IP.IsValid() {
 		want = &p.req.IP
 	}
-	addr, err := allocate(&blk, a.attribute(p.req), want)
+	addr, err := allocate(&blk, a.attribute(p.req), want, p.reserved())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
@@ -206,7 +206,7 @@ func (a *Allocator) assignIP(ctx context.Context, p *plan) (*Assignment, error) 
 			ErrInvalidRequest, p.req.IP, cidr, host)
 	}
 	blk := b.Value
-	addr, err := allocate(&blk, a.attribute(p.req), &p.req.IP)
+	addr, err := allocate(&blk, a.attribute(p.req), &p.req.IP, p.reserved())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}

@@ -60,7 +60,7 @@ func BenchmarkAssignLoaded(b *testing.B) {
 		blk := newBlock(c, "win-1", time.Now())
 		for j := 0; j < 50; j++ {
 			if _, err := allocate(&blk, datastore.Attribute{HandleID: ptr(fmt.Sprintf("Calico.load-%d-%d", i, j)),
-				Secondary: map[string]string{"node": "win-1", "timestamp": time.Now().UTC().String()}}, nil); err != nil {
+				Secondary: map[string]string{"node": "win-1", "timestamp": time.Now().UTC().String()}}, nil, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -93,11 +93,20 @@ func newBlock(cidr netip.Prefix, host string, now time.Time) datastore.Block {
 	return b
 }
 
+// reservedFn reports addresses an IPReservation keeps out of IPAM (nil: none).
+type reservedFn func(netip.Addr) bool
+
+// usable reports whether ordinal ord of b may be handed out now.
+func usable(b *datastore.Block, ord int, reserved reservedFn) bool {
+	return !isWindowsReserved(ord, len(b.Allocations)) && b.Allocations[ord] == nil &&
+		(reserved == nil || !reserved(addrOf(b.CIDR, ord)))
+}
+
 // freeCount is how many ordinals of b can still be handed out.
-func freeCount(b *datastore.Block) int {
-	n, c := len(b.Allocations), 0
+func freeCount(b *datastore.Block, reserved reservedFn) int {
+	c := 0
 	for _, ord := range b.Unallocated {
-		if !isWindowsReserved(ord, n) && b.Allocations[ord] == nil {
+		if usable(b, ord, reserved) {
 			c++
 		}
 	}
@@ -118,8 +127,10 @@ func attributeIndex(b *datastore.Block, a datastore.Attribute) int {
 
 // allocate takes the first usable ordinal from the head of the free list (or
 // the ordinal want, when it is valid), records attr and the sequence number,
-// and returns the address. It changes b in place; the caller writes it.
-func allocate(b *datastore.Block, attr datastore.Attribute, want *netip.Addr) (netip.Addr, error) {
+// and returns the address. Addresses an IPReservation holds are skipped and
+// stay where they are in the free list. It changes b in place; the caller
+// writes it.
+func allocate(b *datastore.Block, attr datastore.Attribute, want *netip.Addr, reserved reservedFn) (netip.Addr, error) {
 	n := len(b.Allocations)
 	pos := -1
 	if want != nil {
@@ -129,6 +140,9 @@ func allocate(b *datastore.Block, attr datastore.Attribute, want *netip.Addr) (n
 		}
 		if isWindowsReserved(ord, n) {
 			return netip.Addr{}, fmt.Errorf("IP %s is reserved on Windows (network, gateway, host endpoint or broadcast address of block %s)", *want, b.CIDR)
+		}
+		if reserved != nil && reserved(*want) {
+			return netip.Addr{}, fmt.Errorf("IP %s is reserved by an IPReservation", *want)
 		}
 		for i, o := range b.Unallocated {
 			if o == ord {
@@ -141,7 +155,7 @@ func allocate(b *datastore.Block, attr datastore.Attribute, want *netip.Addr) (n
 		}
 	} else {
 		for i, o := range b.Unallocated {
-			if !isWindowsReserved(o, n) && b.Allocations[o] == nil {
+			if usable(b, o, reserved) {
 				pos = i
 				break
 			}

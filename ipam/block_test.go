@@ -33,7 +33,7 @@ func TestNewBlockHasWindowsReservations(t *testing.T) {
 	if !isEmpty(&b) {
 		t.Error("a block with only reservations must count as empty")
 	}
-	if got := freeCount(&b); got != 60 {
+	if got := freeCount(&b, nil); got != 60 {
 		t.Errorf("free = %d, want 60", got)
 	}
 }
@@ -51,11 +51,11 @@ func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 func TestAllocateTakesHeadAndRecordsSequence(t *testing.T) {
 	b := newBlock(netip.MustParsePrefix("10.244.5.0/26"), "win-1", t0)
 	s := b.SequenceNumber
-	a1, err := allocate(&b, attr("Calico.a"), nil)
+	a1, err := allocate(&b, attr("Calico.a"), nil, nil)
 	if err != nil || a1.String() != "10.244.5.3" {
 		t.Fatalf("first = %v, %v; want 10.244.5.3", a1, err)
 	}
-	a2, _ := allocate(&b, attr("Calico.b"), nil)
+	a2, _ := allocate(&b, attr("Calico.b"), nil, nil)
 	if a2.String() != "10.244.5.4" {
 		t.Fatalf("second = %v", a2)
 	}
@@ -69,15 +69,15 @@ func TestAllocateTakesHeadAndRecordsSequence(t *testing.T) {
 
 func TestReleaseIsFIFOAndPrunesAttributes(t *testing.T) {
 	b := newBlock(netip.MustParsePrefix("10.0.0.0/29"), "win-1", t0)
-	a, _ := allocate(&b, attr("Calico.a"), nil)
-	if _, err := allocate(&b, attr("Calico.b"), nil); err != nil {
+	a, _ := allocate(&b, attr("Calico.a"), nil, nil)
+	if _, err := allocate(&b, attr("Calico.b"), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := release(&b, "Calico.a"); n != 1 {
 		t.Fatalf("released %d", n)
 	}
 	// .3 goes to the tail: the next allocation gets .5, not .3.
-	next, _ := allocate(&b, attr("Calico.c"), nil)
+	next, _ := allocate(&b, attr("Calico.c"), nil, nil)
 	if next.String() != "10.0.0.5" {
 		t.Fatalf("after release got %v, want 10.0.0.5 (FIFO)", next)
 	}
@@ -92,13 +92,13 @@ func TestReleaseIsFIFOAndPrunesAttributes(t *testing.T) {
 	if got := addrsOf(&b, "Calico.b"); len(got) != 1 || got[0].String() != "10.0.0.4" {
 		t.Fatalf("renumbering broke Calico.b: %v", got)
 	}
-	if _, err := allocate(&b, attr("Calico.d"), nil); err != nil {
+	if _, err := allocate(&b, attr("Calico.d"), nil, nil); err != nil {
 		t.Fatalf("a /29 has 4 pod addresses: %v", err)
 	}
-	if last, err := allocate(&b, attr("Calico.e"), nil); err != nil || last != a {
+	if last, err := allocate(&b, attr("Calico.e"), nil, nil); err != nil || last != a {
 		t.Fatalf("the released %v must come back last, got %v, %v", a, last, err)
 	}
-	if _, err := allocate(&b, attr("Calico.f"), nil); err == nil {
+	if _, err := allocate(&b, attr("Calico.f"), nil, nil); err == nil {
 		t.Fatal("a /29 holds only 4 pods")
 	}
 }
@@ -115,7 +115,7 @@ func TestAllocateSpecificAddress(t *testing.T) {
 		{"10.0.0.40", "already in use"},
 	} {
 		ip := netip.MustParseAddr(tc.ip)
-		got, err := allocate(&b, attr("Calico.x"), &ip)
+		got, err := allocate(&b, attr("Calico.x"), &ip, nil)
 		if tc.err == "" {
 			if err != nil || got != ip {
 				t.Errorf("%s: got %v, %v", tc.ip, got, err)

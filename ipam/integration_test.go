@@ -360,3 +360,27 @@ func TestReleaseDeletesEmptyUnaffineBlockIntegration(t *testing.T) {
 		t.Fatal("an affine empty block was deleted")
 	}
 }
+
+// Addresses an IPReservation holds are never handed out: skipped in the
+// free list and refused with IP=.
+func TestIPReservationsIntegration(t *testing.T) {
+	e := newEnv(t, "10.0.0.0/24", 26, true, 0)
+	e.srv.PutIPReservation(t, "keep-out", []string{"10.0.0.131/32", "10.0.0.132/31"})
+	a := e.alloc("win-1")
+	asg, err := a.Assign(ctx(t), req("c1"), datastore.Query{})
+	if err != nil || asg.Addr.String() != "10.0.0.134" {
+		t.Fatalf("first address %v, %v; want 10.0.0.134 (.131–.133 reserved)", asg, err)
+	}
+	r := req("c2")
+	r.IP = netip.MustParseAddr("10.0.0.132")
+	if _, err := a.Assign(ctx(t), r, datastore.Query{}); !errors.Is(err, ipam.ErrInvalidRequest) || !strings.Contains(err.Error(), "IPReservation") {
+		t.Fatalf("IP= of a reserved address: %v", err)
+	}
+	// The hinted path honours them too.
+	hinted := e.alloc("win-1")
+	hinted.Hint = &memHint{p: asg.Block}
+	e.srv.PutIPReservation(t, "next", []string{"10.0.0.135/32"})
+	if asg2, err := hinted.Assign(ctx(t), req("c3"), datastore.Query{}); err != nil || asg2.Addr.String() != "10.0.0.136" {
+		t.Fatalf("hinted: %v, %v; want 10.0.0.136", asg2, err)
+	}
+}

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 
 // clusterCacheTTL is how long a node serves the cluster-wide objects every
 // ADD reads (IPAM config, pools, the Node, ClusterInformation) from its
-// cache on the Kubernetes datastore, where each is its own API request.
+// cache on the Kubernetes datastore, where each is its own API request
+// (IPReservations too).
 // Calico's own components watch these through caches too; a change takes
 // effect on this node within the TTL.
 const clusterCacheTTL = 15 * time.Second
@@ -28,12 +30,13 @@ type cachedStore struct {
 }
 
 type clusterEntry struct {
-	At          time.Time
-	Node        string
-	Config      datastore.IPAMConfig
-	Pools       []datastore.IPPool
-	NodeLabels  map[string]string
-	ClusterInfo bool
+	At           time.Time
+	Node         string
+	Config       datastore.IPAMConfig
+	Pools        []datastore.IPPool
+	Reservations []netip.Prefix
+	NodeLabels   map[string]string
+	ClusterInfo  bool
 }
 
 func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
@@ -53,18 +56,18 @@ func (c *cachedStore) load() *clusterEntry {
 }
 
 func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.Snapshot, error) {
-	all := q.Config && q.Pools && q.ClusterInfo && q.Node == c.node
+	all := q.Config && q.Pools && q.ClusterInfo && q.Reservations && q.Node == c.node
 	if !all {
 		return c.Store.Read(ctx, q)
 	}
 	if e := c.load(); e != nil {
-		q.Config, q.Pools, q.ClusterInfo, q.Node = false, false, false, ""
+		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = false, false, false, false, ""
 		snap, err := c.Store.Read(ctx, q)
 		if err != nil {
 			return nil, err
 		}
 		cfg, ready := e.Config, true
-		snap.Config, snap.Pools = &cfg, e.Pools
+		snap.Config, snap.Pools, snap.Reservations = &cfg, e.Pools, e.Reservations
 		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels}
 		snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
 		return snap, nil
@@ -72,7 +75,7 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 	snap, err := c.Store.Read(ctx, q)
 	if err == nil && snap.Config != nil && snap.Config.StrictAffinity && len(snap.Pools) > 0 && snap.Node != nil &&
 		snap.ClusterInfo != nil && snap.ClusterInfo.DatastoreReady != nil && *snap.ClusterInfo.DatastoreReady {
-		c.store(clusterEntry{At: c.now(), Node: c.node, Config: *snap.Config, Pools: snap.Pools,
+		c.store(clusterEntry{At: c.now(), Node: c.node, Config: *snap.Config, Pools: snap.Pools, Reservations: snap.Reservations,
 			NodeLabels: snap.Node.Labels, ClusterInfo: true})
 	}
 	return snap, err

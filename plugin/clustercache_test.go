@@ -30,7 +30,7 @@ func TestClusterCacheIntegration(t *testing.T) {
 	nc := &NetConf{Name: "Calico", IPAMLockFile: filepath.Join(t.TempDir(), "ipam.lock")}
 	c := newCachedStore(st, nc, "win-1")
 	c.now = func() time.Time { return now }
-	q := datastore.Query{Config: true, Pools: true, ClusterInfo: true, Node: "win-1"}
+	q := datastore.Query{Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: "win-1"}
 	read := func() *datastore.Snapshot {
 		t.Helper()
 		s, err := c.Read(context.Background(), q)

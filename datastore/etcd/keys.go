@@ -10,13 +10,14 @@ import (
 
 // Calico's etcd keys (libcalico-go backend/model), byte for byte.
 const (
-	ipamConfigKey   = "/calico/ipam/v2/config"
-	handlePrefix    = "/calico/ipam/v2/handle/"
-	resourcePrefix  = "/calico/resources/v3/projectcalico.org/"
-	ipPoolPrefix    = resourcePrefix + "ippools/"
-	clusterInfoKey  = resourcePrefix + "clusterinformations/default"
-	nodePrefix      = resourcePrefix + "nodes/"
-	endpointsPrefix = resourcePrefix + "workloadendpoints/"
+	ipamConfigKey      = "/calico/ipam/v2/config"
+	handlePrefix       = "/calico/ipam/v2/handle/"
+	resourcePrefix     = "/calico/resources/v3/projectcalico.org/"
+	ipPoolPrefix       = resourcePrefix + "ippools/"
+	reservationsPrefix = resourcePrefix + "ipreservations/"
+	clusterInfoKey     = resourcePrefix + "clusterinformations/default"
+	nodePrefix         = resourcePrefix + "nodes/"
+	endpointsPrefix    = resourcePrefix + "workloadendpoints/"
 )
 
 func ipVersion(p netip.Prefix) string {

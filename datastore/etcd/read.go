@@ -48,6 +48,27 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			return err
 		})
 	}
+	if q.Reservations {
+		snap.Reservations = []netip.Prefix{}
+		add(list(reservationsPrefix), func(kv keyValue) error {
+			var r struct {
+				Spec struct {
+					ReservedCIDRs []string `json:"reservedCIDRs"`
+				} `json:"spec"`
+			}
+			if err := decodeValue(kv, &r); err != nil {
+				return err
+			}
+			for _, c := range r.Spec.ReservedCIDRs {
+				p, err := datastore.ParseReservedCIDR(c)
+				if err != nil {
+					return fmt.Errorf("etcd: IPReservation %s: %w", kv.Key, err)
+				}
+				snap.Reservations = append(snap.Reservations, p)
+			}
+			return nil
+		})
+	}
 	if q.ClusterInfo {
 		add(get(clusterInfoKey), func(kv keyValue) (err error) {
 			snap.ClusterInfo, err = decodeClusterInfo(kv)

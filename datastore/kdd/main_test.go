@@ -67,6 +67,10 @@ func (s seeder) SeedIPPool(t testing.TB, p datastore.IPPool) { s.srv.PutIPPool(t
 
 func (s seeder) SeedNode(t testing.TB, n datastore.Node) { s.srv.PutNode(t, n.Name, n.Labels) }
 
+func (s seeder) SeedIPReservation(t testing.TB, name string, cidrs []string) {
+	s.srv.PutIPReservation(t, name, cidrs)
+}
+
 func (s seeder) SeedClusterInformation(t testing.TB, ready *bool) {
 	s.srv.PutClusterInformation(t, ready)
 }

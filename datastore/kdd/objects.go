@@ -22,6 +22,7 @@ var (
 	blockAffinities     = k8s.Resource{Group: group, Version: version, Plural: "blockaffinities"}
 	ipamHandles         = k8s.Resource{Group: group, Version: version, Plural: "ipamhandles"}
 	ipPools             = k8s.Resource{Group: group, Version: version, Plural: "ippools"}
+	ipReservations      = k8s.Resource{Group: group, Version: version, Plural: "ipreservations"}
 	ipamConfigs         = k8s.Resource{Group: group, Version: version, Plural: "ipamconfigs"}
 	clusterInformations = k8s.Resource{Group: group, Version: version, Plural: "clusterinformations"}
 )

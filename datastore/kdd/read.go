@@ -50,6 +50,22 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			return err
 		})
 	}
+	if q.Reservations {
+		snap.Reservations = []netip.Prefix{}
+		tasks = append(tasks, func(ctx context.Context) error {
+			objs, err := listObjects[ipReservationSpec](ctx, s, ipReservations, "")
+			for _, o := range objs {
+				for _, c := range o.Spec.ReservedCIDRs {
+					p, perr := datastore.ParseReservedCIDR(c)
+					if perr != nil {
+						return fmt.Errorf("IPReservation %s: %w", o.Metadata.Name, perr)
+					}
+					locked(func() { snap.Reservations = append(snap.Reservations, p) })
+				}
+			}
+			return err
+		})
+	}
 	if q.ClusterInfo {
 		tasks = append(tasks, func(ctx context.Context) error {
 			o, err := getObject[clusterInfoSpec](ctx, s, clusterInformations, "default")
@@ -227,4 +243,9 @@ func (s *Store) finishDelete(ctx context.Context, r k8s.Resource, m meta) {
 	if err != nil && !errors.Is(err, datastore.ErrNotFound) && !errors.Is(err, datastore.ErrConflict) {
 		slog.Warn("could not finish the delete of an object marked deleted", "resource", r.Plural, "name", m.Name, "err", err)
 	}
+}
+
+// ipReservationSpec is the v1 IPReservationSpec.
+type ipReservationSpec struct {
+	ReservedCIDRs []string `json:"reservedCIDRs"`
 }

@@ -131,3 +131,24 @@ func testReadAffinities(t *testing.T, s datastore.Store, _ Seeder) {
 		}
 	}
 }
+
+func testReadReservations(t *testing.T, s datastore.Store, seed Seeder) {
+	if snap := read(t, s, datastore.Query{Reservations: true}); len(snap.Reservations) != 0 {
+		t.Fatalf("Reservations with none stored = %v", snap.Reservations)
+	}
+	seed.SeedIPReservation(t, "gateways", []string{"10.244.5.0/30", "10.244.6.7/32"})
+	seed.SeedIPReservation(t, "legacy", []string{"10.250.0.0/24"})
+	snap := read(t, s, datastore.Query{Reservations: true})
+	got := map[string]bool{}
+	for _, r := range snap.Reservations {
+		got[r.String()] = true
+	}
+	for _, want := range []string{"10.244.5.0/30", "10.244.6.7/32", "10.250.0.0/24"} {
+		if !got[want] {
+			t.Errorf("Reservations = %v, missing %s", snap.Reservations, want)
+		}
+	}
+	if len(snap.Reservations) != 3 {
+		t.Errorf("Reservations = %v, want 3", snap.Reservations)
+	}
+}

@@ -29,6 +29,8 @@ type Seeder interface {
 	// SeedClusterInformation stores ClusterInformation "default"; a nil
 	// ready leaves spec.datastoreReady out.
 	SeedClusterInformation(t testing.TB, ready *bool)
+	// SeedIPReservation stores an IPReservation of these CIDRs or addresses.
+	SeedIPReservation(t testing.TB, name string, cidrs []string)
 	// SeedPod makes the workload an endpoint belongs to exist, for backends
 	// that record endpoints on it (Kubernetes pods); others do nothing.
 	SeedPod(t testing.TB, namespace, name string)
@@ -58,6 +60,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ReadPools", testReadPools},
 		{"ReadClusterInformation", testReadClusterInformation},
 		{"ReadNode", testReadNode},
+		{"ReadIPReservations", testReadReservations},
 		{"ReadAffinitiesOfOneHost", testReadAffinities},
 		{"CommitCreateReadBack", testCommitCreate},
 		{"CommitUpdate", testCommitUpdate},

@@ -134,3 +134,13 @@ func or(s, def string) string {
 	}
 	return s
 }
+
+// PutIPReservation stores an IPReservation of these CIDRs or addresses, as
+// calicoctl does.
+func (s *Server) PutIPReservation(t testing.TB, name string, cidrs []string) {
+	t.Helper()
+	type spec struct {
+		ReservedCIDRs []string `json:"reservedCIDRs"`
+	}
+	s.putJSON(t, resources+"ipreservations/"+name, newResource("IPReservation", name, nil, spec{ReservedCIDRs: cidrs}))
+}

@@ -61,6 +61,12 @@ func (s *Server) PutIPPool(t testing.TB, p datastore.IPPool) {
 	s.putCalico(t, "IPPool", "ippools", p.Name, nil, spec)
 }
 
+// PutIPReservation stores an IPReservation of these CIDRs or addresses.
+func (s *Server) PutIPReservation(t testing.TB, name string, cidrs []string) {
+	t.Helper()
+	s.putCalico(t, "IPReservation", "ipreservations", name, nil, map[string]any{"reservedCIDRs": cidrs})
+}
+
 // PutIPAMConfig stores IPAMConfig "default" (calicoctl ipam configure).
 func (s *Server) PutIPAMConfig(t testing.TB, strictAffinity, autoAllocateBlocks bool, maxBlocksPerHost int) {
 	t.Helper()
