@@ -62,3 +62,42 @@ type EndpointPort struct {
 type ClusterInformation struct {
 	DatastoreReady *bool
 }
+
+// Profile is a projectcalico.org/v3 Profile, as Calico's CNI plugin creates
+// it for a network with no policy type.
+type Profile struct {
+	Kind       string      `json:"kind"`
+	APIVersion string      `json:"apiVersion"`
+	Metadata   ObjectMeta  `json:"metadata"`
+	Spec       ProfileSpec `json:"spec"`
+}
+
+// ProfileSpec is the part of v3.ProfileSpec the default profile uses.
+type ProfileSpec struct {
+	Ingress       []Rule            `json:"ingress,omitempty"`
+	Egress        []Rule            `json:"egress,omitempty"`
+	LabelsToApply map[string]string `json:"labelsToApply,omitempty"`
+}
+
+// Rule is the part of v3.Rule the default profile uses.
+type Rule struct {
+	Action string      `json:"action"`
+	Source *EntityRule `json:"source,omitempty"`
+}
+
+// EntityRule is the part of v3.EntityRule the default profile uses.
+type EntityRule struct {
+	Selector string `json:"selector,omitempty"`
+}
+
+// DefaultProfile is the profile Calico's plugin creates for network name:
+// ingress allowed from endpoints that carry the label <name>, egress
+// allowed, and the label applied to its endpoints.
+func DefaultProfile(name string) Profile {
+	return Profile{Kind: "Profile", APIVersion: "projectcalico.org/v3", Metadata: ObjectMeta{Name: name},
+		Spec: ProfileSpec{
+			Ingress:       []Rule{{Action: "Allow", Source: &EntityRule{Selector: "has(" + name + ")"}}},
+			Egress:        []Rule{{Action: "Allow"}},
+			LabelsToApply: map[string]string{name: ""},
+		}}
+}

@@ -137,6 +137,12 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
+	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
+		// Calico gives a network with no policy type a profile of its name.
+		if err := c.store.EnsureProfile(c.ctx, c.nc.Name); err != nil {
+			return nil, fmt.Errorf("creating profile %s: %w", c.nc.Name, err)
+		}
+	}
 	return c.result(got, ep), nil
 }
 

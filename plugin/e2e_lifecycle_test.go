@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/cni/libcni"
+
 	"github.com/calico-win/cni/datastore"
 	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/hns"
@@ -190,6 +192,41 @@ func TestDelReleasesLegacyHandleIntegration(t *testing.T) {
 	}
 	if err := h.del(pod("old-pod", "")); err != nil {
 		t.Fatal(err)
+	}
+	h.leakCheck()
+}
+
+// Orchestrator cni with no policy type: the WorkloadEndpoint is Calico's cni
+// form, and the network's profile is created as Calico does (and kept).
+func TestCNIOrchestratorProfileIntegration(t *testing.T) {
+	h := newHarness(t)
+	delete(h.conf, "policy")
+	rt := &libcni.RuntimeConf{ContainerID: "cnitool-f55c318bb8881d9c18d6", NetNS: h.namespace(), IfName: "eth0"}
+	h.mustAdd(rt)
+	raw, ok := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/profiles/Calico")
+	if !ok {
+		t.Fatal("no profile")
+	}
+	// Calico's bytes (reference §9.2), uid and creationTimestamp aside.
+	if !strings.HasPrefix(raw, `{"kind":"Profile","apiVersion":"projectcalico.org/v3","metadata":{"name":"Calico","uid":"`) ||
+		!strings.HasSuffix(raw, `"spec":{"ingress":[{"action":"Allow","source":{"selector":"has(Calico)"}}],"egress":[{"action":"Allow"}],"labelsToApply":{"Calico":""}}}`) {
+		t.Fatalf("profile = %s", raw)
+	}
+	wep, ok := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--1-cni-cnitool--f55c318bb8881d9c18d6-eth0")
+	if !ok || !strings.Contains(wep, `"orchestrator":"cni"`) || !strings.Contains(wep, `"profiles":["Calico"]`) ||
+		!strings.Contains(wep, `"interfaceName":"calicnitool-f55"`) || !strings.Contains(wep, `"projectcalico.org/orchestrator":"cni"`) {
+		t.Fatalf("WorkloadEndpoint = %s", wep)
+	}
+	// A second pod does not rewrite the profile.
+	rt2 := &libcni.RuntimeConf{ContainerID: "cnitool-second", NetNS: h.namespace(), IfName: "eth0"}
+	h.mustAdd(rt2)
+	if again, _ := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/profiles/Calico"); again != raw {
+		t.Fatal("the profile was rewritten")
+	}
+	for _, r := range []*libcni.RuntimeConf{rt, rt2} {
+		if err := h.del(r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.leakCheck()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,4 +95,24 @@ func newUID() (string, error) {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// EnsureProfile creates Calico's default profile for name unless one exists,
+// in one transaction (a create that finds the key is not an error).
+func (s *Store) EnsureProfile(ctx context.Context, name string) error {
+	p := datastore.DefaultProfile(name)
+	uid, err := newUID()
+	if err != nil {
+		return err
+	}
+	p.Metadata.UID, p.Metadata.CreationTimestamp = uid, time.Now().UTC().Format(time.RFC3339)
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = s.commit(ctx, []write{{op: datastore.Create, key: profilePrefix + name, value: data}})
+	if errors.Is(err, datastore.ErrExists) {
+		return nil
+	}
+	return err
 }

@@ -15,6 +15,7 @@ const (
 	resourcePrefix     = "/calico/resources/v3/projectcalico.org/"
 	ipPoolPrefix       = resourcePrefix + "ippools/"
 	reservationsPrefix = resourcePrefix + "ipreservations/"
+	profilePrefix      = resourcePrefix + "profiles/"
 	clusterInfoKey     = resourcePrefix + "clusterinformations/default"
 	nodePrefix         = resourcePrefix + "nodes/"
 	endpointsPrefix    = resourcePrefix + "workloadendpoints/"

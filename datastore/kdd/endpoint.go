@@ -267,3 +267,7 @@ func EndpointPorts(p *k8s.Pod) []datastore.EndpointPort {
 	}
 	return ports
 }
+
+// EnsureProfile does nothing: on the Kubernetes datastore Calico's profiles
+// are derived from namespaces and service accounts, and cannot be created.
+func (s *Store) EnsureProfile(context.Context, string) error { return nil }
