@@ -1,3 +1,5 @@
+//go:build !windows
+
 package plugin_test
 
 // The plugin's lifecycle on the Kubernetes datastore: a real kube-apiserver

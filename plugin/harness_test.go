@@ -1,3 +1,5 @@
+//go:build !windows
+
 package plugin_test
 
 // The end-to-end harness: the built calico and calico-ipam binaries driven

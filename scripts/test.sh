@@ -36,6 +36,7 @@ step "go test"
 go test -count=1 -timeout 20m ./...
 
 step "windows tests under wine"
-# The hcn adapter, the simulator's Windows file locking and the IPAM lock's
-# LockFileEx, as Windows binaries.
-./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock
+# As Windows binaries: the hcn adapter (against fake HCN DLLs), the
+# simulator's and the IPAM lock's Windows file locking (LockFileEx), and the
+# plugin's config, policies and dataplane on the simulator.
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./plugin
