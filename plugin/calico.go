@@ -90,7 +90,6 @@ type ipamOutcome struct {
 	block   netip.Prefix
 	snap    *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
 	undo    func()              // releases the address if this ADD took it
-	existed bool
 }
 
 func (c *call) add() (*current.Result, error) {
@@ -107,6 +106,13 @@ func (c *call) add() (*current.Result, error) {
 	}
 	if err := c.checkReadinessGates(); err != nil {
 		return nil, err
+	}
+	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
+		// Calico gives a network with no policy type a profile of its name.
+		// Done first: it is idempotent, so a failure leaves nothing to undo.
+		if err := c.store.EnsureProfile(c.ctx, c.nc.Name); err != nil {
+			return nil, fmt.Errorf("creating profile %s: %w", c.nc.Name, err)
+		}
 	}
 	start := time.Now()
 	got, err := c.addIPAM(c.readPod())
@@ -137,12 +143,6 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
-	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
-		// Calico gives a network with no policy type a profile of its name.
-		if err := c.store.EnsureProfile(c.ctx, c.nc.Name); err != nil {
-			return nil, fmt.Errorf("creating profile %s: %w", c.nc.Name, err)
-		}
-	}
 	return c.result(got, ep), nil
 }
 
@@ -177,7 +177,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		if asg == nil {
 			return nil, &ConfigError{Key: "ipam.assign_ipv4", Value: "false", Reason: "the pod needs an IPv4 address"}
 		}
-		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, existed: asg.Existing, undo: func() {}}
+		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, undo: func() {}}
 		if !asg.Existing {
 			out.undo = func() {
 				if _, err := c.allocator().Release(c.ctx, c.handleID()); err != nil {
