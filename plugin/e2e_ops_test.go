@@ -27,8 +27,8 @@ func TestStatusIntegration(t *testing.T) {
 	if err := h.sim.DeleteNetwork(context.Background(), h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); cniCode(err) != 50 {
-		t.Fatalf("STATUS without the HNS network: %v, want code 50", err)
+	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); cniCode(err) != 51 {
+		t.Fatalf("STATUS without the HNS network: %v, want code 51 (existing pods affected)", err)
 	}
 	h.etcd.PutIPAMConfig(t, false, true, 0)
 	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); cniCode(err) != 50 || !strings.Contains(err.Error(), "strict affinity") {

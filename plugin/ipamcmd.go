@@ -150,8 +150,9 @@ func ipamStatus(args *skel.CmdArgs) error {
 	return statusError(c.allocator().Ready(c.ctx, c.nc.IPAM.IPv4Pools))
 }
 
-// statusError maps any failure to STATUS's code 50 (cannot serve ADD now),
-// keeping configuration errors as they are.
+// statusError maps a failure to STATUS's codes: 51 when existing pods are
+// affected too (their HNS network is gone), 50 otherwise (cannot serve ADD
+// now). Configuration errors keep their own code.
 func statusError(err error) error {
 	if err == nil {
 		return nil
@@ -160,8 +161,14 @@ func statusError(err error) error {
 	if errors.As(err, &ce) {
 		return toCNIError(err)
 	}
+	if errors.Is(err, errNetworkGone) {
+		return types.NewError(CodeDegraded, err.Error(), "")
+	}
 	return types.NewError(CodeNotAvailable, err.Error(), "")
 }
+
+// errNetworkGone: the HNS network the node's pods are on does not exist.
+var errNetworkGone = errors.New("the node's HNS network is gone: existing pods have no connectivity")
 
 // ipamGC releases this node's "<network>.*" handles whose containers are not
 // in cni.dev/valid-attachments. Without that key it releases nothing: an

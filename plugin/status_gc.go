@@ -48,6 +48,9 @@ func (c *call) status() error {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
 	n, err := h.GetNetworkByName(c.ctx, c.nc.Name)
+	if hns.IsNotFound(err) {
+		return fmt.Errorf("%w (%v)", errNetworkGone, err)
+	}
 	if err != nil {
 		return fmt.Errorf("HNS network %s: %w", c.nc.Name, err)
 	}
