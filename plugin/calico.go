@@ -85,11 +85,11 @@ func cmdAdd(args *skel.CmdArgs) error {
 
 // ipamOutcome is the address an ADD got and how to give it back.
 type ipamOutcome struct {
-	res     *current.Result
-	addr    netip.Addr
-	block   netip.Prefix
-	snap    *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
-	undo    func()              // releases the address if this ADD took it
+	res   *current.Result
+	addr  netip.Addr
+	block netip.Prefix
+	snap  *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
+	undo  func()              // releases the address if this ADD took it
 }
 
 func (c *call) add() (*current.Result, error) {

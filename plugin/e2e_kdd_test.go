@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/containernetworking/cni/libcni"
@@ -182,43 +181,12 @@ func TestKDDOldSandboxDelIntegration(t *testing.T) {
 
 func TestKDDConcurrentAddsIntegration(t *testing.T) {
 	h := newKDDHarness(t)
-	const n = 20
-	rts := make([]*libcni.RuntimeConf, n)
+	rts := make([]*libcni.RuntimeConf, 20)
 	for i := range rts {
 		rts[i] = h.kubePod(fmt.Sprintf("p%02d", i), nil)
 	}
-	errs := make([]error, n)
-	addrs := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range rts {
-		wg.Go(func() {
-			r, err := h.add(rts[i])
-			if err == nil {
-				addrs[i] = r.IPs[0].Address.IP.String()
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	seen := map[string]bool{}
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("ADD %d: %v", i, err)
-		}
-		if seen[addrs[i]] {
-			t.Fatalf("%s handed out twice", addrs[i])
-		}
-		seen[addrs[i]] = true
-	}
-	for i := range rts {
-		wg.Go(func() { errs[i] = h.del(rts[i]) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("DEL %d: %v", i, err)
-		}
-	}
+	h.addAll(rts)
+	h.delAll(rts)
 	h.leakCheck()
 }
 

@@ -97,46 +97,58 @@ func TestConcurrentAddsIntegration(t *testing.T) {
 	for i := range rts {
 		rts[i] = pod(fmt.Sprintf("p%02d", i), h.namespace())
 	}
+	h.addAll(rts)
+	eps, _ := h.sim.ListEndpoints(context.Background())
+	if got := countPrefix(eps, "cid-p"); got != n {
+		t.Fatalf("%d pod endpoints, want %d", got, n)
+	}
+	h.delAll(rts)
+	h.leakCheck()
+}
+
+// addAll runs the pods' ADDs all at once, each its own plugin process, and
+// checks that they all succeed with distinct addresses.
+func (h *harness) addAll(rts []*libcni.RuntimeConf) {
+	h.t.Helper()
+	addrs := make([]string, len(rts))
+	errs := make([]error, len(rts))
 	var wg sync.WaitGroup
-	addrs := make([]string, n)
-	errs := make([]error, n)
 	for i := range rts {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
+		wg.Go(func() {
 			r, err := h.add(rts[i])
 			if err == nil {
 				addrs[i] = r.IPs[0].Address.IP.String()
 			}
 			errs[i] = err
-		}(i)
+		})
 	}
 	wg.Wait()
 	seen := map[string]bool{}
 	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("ADD %d: %v", i, err)
+			h.t.Fatalf("ADD %d: %v", i, err)
 		}
 		if seen[addrs[i]] {
-			t.Fatalf("address %s given twice", addrs[i])
+			h.t.Fatalf("address %s given twice", addrs[i])
 		}
 		seen[addrs[i]] = true
 	}
-	eps, _ := h.sim.ListEndpoints(context.Background())
-	if got := countPrefix(eps, "cid-p"); got != n {
-		t.Fatalf("%d pod endpoints, want %d", got, n)
-	}
+}
+
+// delAll runs the pods' DELs all at once.
+func (h *harness) delAll(rts []*libcni.RuntimeConf) {
+	h.t.Helper()
+	errs := make([]error, len(rts))
+	var wg sync.WaitGroup
 	for i := range rts {
-		wg.Add(1)
-		go func(i int) { defer wg.Done(); errs[i] = h.del(rts[i]) }(i)
+		wg.Go(func() { errs[i] = h.del(rts[i]) })
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("DEL %d: %v", i, err)
+			h.t.Fatalf("DEL %d: %v", i, err)
 		}
 	}
-	h.leakCheck()
 }
 
 // cnitool passes the netns as an absolute path (<cwd>/<GUID>); the plugin
