@@ -237,7 +237,17 @@ func (d *dataplane) removeEndpoint(ctx context.Context, ep *hns.Endpoint) error 
 			return fmt.Errorf("detaching endpoint %s from namespace %s: %w", ep.Name, ep.HostComputeNamespace, err)
 		}
 	}
-	if err := d.hns.DeleteEndpoint(ctx, ep.Id); err != nil && !hns.IsNotFound(err) {
+	err := d.hns.DeleteEndpoint(ctx, ep.Id)
+	if hns.IsNotFound(err) {
+		// Trust "not found" only once a lookup agrees: HNS answers 0x490
+		// for more than missing objects (while restarting, for one), and an
+		// endpoint left behind would keep the address IPAM is about to free.
+		if _, gerr := d.hns.GetEndpointByID(ctx, ep.Id); !hns.IsNotFound(gerr) {
+			return fmt.Errorf("deleting endpoint %s: HNS answered %v, yet the endpoint is still there (lookup: %v)", ep.Name, err, gerr)
+		}
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("deleting endpoint %s: %w", ep.Name, err)
 	}
 	return nil
