@@ -124,8 +124,8 @@ type Endpoint struct {
 // NamespaceResource mirrors hcn.NamespaceResource: Type is Endpoint or
 // Container, Data is {"ID":"<guid>"}.
 type NamespaceResource struct {
-	Type string          `json:","`
-	Data json.RawMessage `json:","`
+	Type string
+	Data json.RawMessage
 }
 
 // Namespace mirrors hcn.HostComputeNamespace.

@@ -67,4 +67,6 @@ func toCNIError(err error) *types.Error {
 
 // errNotReady: Calico is not ready (ClusterInformation datastoreReady false) or
 // the HNS network is not ready yet.
+//
+//lint:ignore ST1005 Calico's exact text, which users search for.
 var errNotReady = errors.New("Calico is currently not ready to process requests")

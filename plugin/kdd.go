@@ -132,17 +132,6 @@ func readKubePod(ctx context.Context, nc *NetConf, namespace, name string) (*kub
 	return kp, nil
 }
 
-// podInfoFor reads the pod's labels, service account and named/host ports
-// (reading its namespace in the same round trip; see readKubePod for all
-// of it).
-func podInfoFor(ctx context.Context, nc *NetConf, namespace, pod string) (*podInfo, error) {
-	kp, err := readKubePod(ctx, nc, namespace, pod)
-	if err != nil {
-		return nil, err
-	}
-	return &kp.podInfo, nil
-}
-
 // nodePodCIDR is the node's first IPv4 spec.podCIDRs entry, for host-local
 // IPAM's "subnet": "usePodCidr".
 func nodePodCIDR(ctx context.Context, nc *NetConf, node string) (netip.Prefix, error) {

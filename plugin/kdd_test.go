@@ -30,10 +30,14 @@ func TestIntegrationKDDWiring(t *testing.T) {
 	srv.PutNode(t, "win-2", nil)
 	ctx := t.Context()
 
-	info, err := podInfoFor(ctx, nc, "team-a", "web-0")
+	kp, err := readKubePod(ctx, nc, "team-a", "web-0")
+	var info *podInfo
+	if err == nil {
+		info = &kp.podInfo
+	}
 	wantPorts := []datastore.EndpointPort{{Name: "http", Protocol: "TCP", Port: 80}}
 	if err != nil || info.Labels["app"] != "web" || info.ServiceAccount != "web" || !reflect.DeepEqual(info.Ports, wantPorts) {
-		t.Errorf("podInfoFor(web-0) = %+v, %v", info, err)
+		t.Errorf("readKubePod(web-0) pod info = %+v, %v", info, err)
 	}
 	for _, tc := range []struct {
 		pod   string

@@ -56,11 +56,11 @@ func NewFromREST(rc *rest.Config, timeout time.Duration, userAgent string) (*Cli
 	rc.Timeout = 0 // the per-request timeout is set on each request's context
 	base, _, err := rest.DefaultServerUrlFor(rc)
 	if err != nil {
-		return nil, fmt.Errorf("Kubernetes API server %q: %w", rc.Host, err)
+		return nil, fmt.Errorf("the Kubernetes API server %q: %w", rc.Host, err)
 	}
 	hc, err := rest.HTTPClientFor(rc)
 	if err != nil {
-		return nil, fmt.Errorf("Kubernetes API client for %s: %w", base, err)
+		return nil, fmt.Errorf("a Kubernetes API client for %s: %w", base, err)
 	}
 	c := &Client{base: base, timeout: timeout}
 	hc.Transport = counting{next: hc.Transport, c: c}
