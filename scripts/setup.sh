@@ -3,6 +3,7 @@
 # repository, and prints the directory to put first on PATH:
 #   etcd + etcdctl   Debian's etcd-server/etcd-client (a real etcd v3)
 #   cnitool          go install github.com/containernetworking/cni/cnitool@v1.3.0
+#   staticcheck      honnef.co/go/tools v0.8.2, the linter make test runs
 #   host-local       the reference IPAM plugin (containernetworking/plugins v1.9.1),
 #                    for the tests of IPAM delegation
 # Wine and MinGW are installed by scripts/wine-test.sh, kube-apiserver by
@@ -35,6 +36,11 @@ if [ ! -x "$bin/cnitool" ]; then
 	log "installing cnitool v1.3.0"
 	GOBIN=$bin GOFLAGS=-buildvcs=false go install github.com/containernetworking/cni/cnitool@v1.3.0
 fi
+if [ ! -x "$bin/staticcheck" ]; then
+	log "installing staticcheck v0.8.2"
+	GOBIN=$bin GOFLAGS=-buildvcs=false go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+
 if [ ! -x "$bin/host-local" ]; then
 	log "installing host-local v1.9.1"
 	GOBIN=$bin GOFLAGS=-buildvcs=false go install github.com/containernetworking/plugins/plugins/ipam/host-local@v1.9.1
