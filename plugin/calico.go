@@ -107,6 +107,10 @@ func (c *call) add() (*current.Result, error) {
 	if err := c.checkReadinessGates(); err != nil {
 		return nil, err
 	}
+	mtu, err := mtu(c.nc)
+	if err != nil {
+		return nil, err
+	}
 	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
 		// Calico gives a network with no policy type a profile of its name.
 		// Done first: it is idempotent, so a failure leaves nothing to undo.
@@ -143,7 +147,7 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
-	return c.result(got, ep), nil
+	return c.result(got, ep, mtu), nil
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
@@ -255,12 +259,12 @@ func (c *call) writeWEP(got *ipamOutcome, mac string) error {
 // result is the CNI result Calico returns on Windows: the host-side name and
 // the pod interface with the HNS MAC, the address with the block's mask (as
 // IPAM returned it), IPAM's routes and the DNS the endpoint got.
-func (c *call) result(got *ipamOutcome, ep *hns.Endpoint) *current.Result {
+func (c *call) result(got *ipamOutcome, ep *hns.Endpoint, mtu int) *current.Result {
 	k8s := c.cargs.k8s()
 	hostIf := hostIfName(k8s, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME), c.args.ContainerID)
 	res := &current.Result{
 		CNIVersion: current.ImplementedSpecVersion,
-		Interfaces: []*current.Interface{{Name: hostIf}, {Name: c.args.IfName, Mac: ep.MacAddress, Mtu: c.nc.MTU, Sandbox: c.args.Netns}},
+		Interfaces: []*current.Interface{{Name: hostIf}, {Name: c.args.IfName, Mac: ep.MacAddress, Mtu: mtu, Sandbox: c.args.Netns}},
 		IPs: []*current.IPConfig{{Interface: current.Int(1),
 			Address: net.IPNet{IP: got.addr.AsSlice(), Mask: net.CIDRMask(got.block.Bits(), 32)}}},
 		Routes: got.res.Routes,
