@@ -1,10 +1,11 @@
 package plugin
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"strings"
+	"slices"
 )
 
 // usePodCidr is Calico's placeholder for the node's pod CIDR in a host-local
@@ -24,46 +25,40 @@ func (c *call) hostLocalStdin(forDel bool) ([]byte, error) {
 	if err := json.Unmarshal(c.args.StdinData, &conf); err != nil {
 		return nil, err
 	}
+	// The places that say usePodCidr: the ipam block itself, and ranges.
 	ipamConf, _ := conf["ipam"].(map[string]any)
-	if ipamConf == nil || !mentionsPodCidr(ipamConf) {
+	var targets []map[string]any
+	if ipamConf != nil {
+		targets = append(targets, ipamConf)
+		ranges, _ := ipamConf["ranges"].([]any)
+		for _, set := range ranges {
+			rs, _ := set.([]any)
+			for _, r := range rs {
+				if m, ok := r.(map[string]any); ok {
+					targets = append(targets, m)
+				}
+			}
+		}
+	}
+	targets = slices.DeleteFunc(targets, func(m map[string]any) bool { return m["subnet"] != usePodCidr })
+	if len(targets) == 0 {
 		return c.args.StdinData, nil
 	}
-	var cidr netip.Prefix
-	if forDel {
-		cidr = netip.MustParsePrefix("0.0.0.0/0")
-	} else {
+	cidr := netip.MustParsePrefix("0.0.0.0/0")
+	if !forDel {
 		if !c.usesKubeAPI() {
 			return nil, &ConfigError{Key: "ipam.subnet", Value: usePodCidr, Reason: "needs the Kubernetes API (kubernetes.kubeconfig) to read the node's pod CIDR"}
 		}
-		node := c.nc.Kubernetes.NodeName
-		if node == "" {
-			node = c.node
-		}
+		node := cmp.Or(c.nc.Kubernetes.NodeName, c.node)
 		var err error
 		if cidr, err = nodePodCIDR(c.ctx, c.nc, node); err != nil {
 			return nil, err
 		}
 	}
-	replace := func(r map[string]any) {
-		if r["subnet"] != usePodCidr {
-			return
-		}
+	for _, r := range targets {
 		r["subnet"] = cidr.String()
 		if !forDel {
-			first, last := cidr.Addr().Next().Next().Next(), lastAddr(cidr).Prev()
-			r["rangeStart"], r["rangeEnd"] = first.String(), last.String()
-		}
-	}
-	replace(ipamConf)
-	if ranges, ok := ipamConf["ranges"].([]any); ok {
-		for _, set := range ranges {
-			if rs, ok := set.([]any); ok {
-				for _, r := range rs {
-					if m, ok := r.(map[string]any); ok {
-						replace(m)
-					}
-				}
-			}
+			r["rangeStart"], r["rangeEnd"] = cidr.Addr().Next().Next().Next().String(), lastAddr(cidr).Prev().String()
 		}
 	}
 	b, err := json.Marshal(conf)
@@ -71,11 +66,6 @@ func (c *call) hostLocalStdin(forDel bool) ([]byte, error) {
 		return nil, fmt.Errorf("rewriting the host-local config: %w", err)
 	}
 	return b, nil
-}
-
-func mentionsPodCidr(ipamConf map[string]any) bool {
-	b, _ := json.Marshal(ipamConf)
-	return strings.Contains(string(b), `"`+usePodCidr+`"`)
 }
 
 // lastAddr is the broadcast address of an IPv4 prefix.
