@@ -88,12 +88,7 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			snap.Affinities = append(snap.Affinities, a)
 			return err
 		}
-		if len(q.AffinityCIDRs) == 0 {
-			add(list(affinityPrefix(q.Affinities)), decode)
-		}
-		for _, cidr := range q.AffinityCIDRs {
-			add(get(affinityKey(q.Affinities, cidr)), decode)
-		}
+		add(list(affinityPrefix(q.Affinities)), decode)
 	}
 	for _, id := range q.Handles {
 		add(get(handleKey(id)), func(kv keyValue) error {
@@ -109,6 +104,14 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			var b datastore.Block
 			err := decodeValue(kv, &b)
 			snap.Blocks[cidr] = datastore.Versioned[datastore.Block]{Value: b, Rev: revString(kv.ModRevision)}
+			return err
+		})
+	}
+	if q.AllBlocks {
+		add(list(blockPrefix("ipv4")), func(kv keyValue) error {
+			var b datastore.Block
+			err := decodeValue(kv, &b)
+			snap.Blocks[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: revString(kv.ModRevision)}
 			return err
 		})
 	}

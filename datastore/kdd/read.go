@@ -119,6 +119,23 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			return err
 		})
 	}
+	if q.AllBlocks {
+		tasks = append(tasks, func(ctx context.Context) error {
+			objs, err := listObjects[blockSpec](ctx, s, ipamBlocks, "")
+			for _, o := range objs {
+				b, berr := toBlock(o)
+				if berr != nil {
+					return berr
+				}
+				if b.CIDR.Addr().Is4() {
+					locked(func() {
+						snap.Blocks[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
+					})
+				}
+			}
+			return err
+		})
+	}
 	for _, k := range q.Endpoints {
 		tasks = append(tasks, func(ctx context.Context) error {
 			w, err := s.readEndpoint(ctx, k)
