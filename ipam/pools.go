@@ -37,6 +37,10 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 			if blockBits(p) > MaxWindowsPrefix {
 				return nil, fmt.Errorf("the requested IP pool %q has block size /%d; Windows needs /%d or larger blocks", r, blockBits(p), MaxWindowsPrefix)
 			}
+			if !allowsWorkload(p) {
+				// Calico filters requested pools by use too (filterPoolsByUse).
+				return nil, fmt.Errorf("the requested IP pool %q does not allow use by workloads (allowedUses %v)", r, p.AllowedUses)
+			}
 			out = append(out, p)
 		}
 		return out, nil
@@ -49,7 +53,7 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		if p.Disabled || !p.CIDR.Addr().Is4() || (p.AssignmentMode != "" && p.AssignmentMode != "Automatic") {
 			continue
 		}
-		if len(p.AllowedUses) > 0 && !slices.Contains(p.AllowedUses, "Workload") {
+		if !allowsWorkload(p) {
 			continue
 		}
 		if blockBits(p) > MaxWindowsPrefix {
@@ -63,7 +67,9 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		if !sel(labels) {
 			continue
 		}
-		if nsLabels != nil && p.NamespaceSelector != "" {
+		if p.NamespaceSelector != "" {
+			// Unknown labels are empty labels, as Calico evaluates a
+			// selector without a namespace.
 			nsel, err := parseSelector(p.NamespaceSelector)
 			if err != nil {
 				return nil, fmt.Errorf("IP pool %s: %w", p.Name, err)
@@ -82,6 +88,12 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		return nil, fmt.Errorf("no configured Calico pools for node %s", name)
 	}
 	return out, nil
+}
+
+// allowsWorkload reports whether pods may take addresses from p (allowedUses
+// defaults to Workload and Tunnel).
+func allowsWorkload(p datastore.IPPool) bool {
+	return len(p.AllowedUses) == 0 || slices.Contains(p.AllowedUses, "Workload")
 }
 
 // blockBits is the pool's block prefix length (26 when unset, as Calico defaults it).

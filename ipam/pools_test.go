@@ -25,6 +25,7 @@ func TestSelectPools(t *testing.T) {
 		pool("manual", "10.5.0.0/16", func(p *datastore.IPPool) { p.AssignmentMode = "Manual" }),
 		pool("v6", "fd00::/48", func(p *datastore.IPPool) { p.BlockSize = 122 }),
 		pool("team-a", "10.6.0.0/16", func(p *datastore.IPPool) { p.NamespaceSelector = "team == 'a'" }),
+		pool("lb-only", "10.7.0.0/16", func(p *datastore.IPPool) { p.AllowedUses = []string{"LoadBalancer"} }),
 	}
 	win := &datastore.Node{Name: "win-1", Labels: map[string]string{"kubernetes.io/os": "windows"}}
 	names := func(ps []datastore.IPPool) string {
@@ -42,8 +43,14 @@ func TestSelectPools(t *testing.T) {
 	}{
 		// Disabled, other nodes', tunnel-only, /30 blocks (no room beside
 		// the Windows reservations), manual and IPv6 pools are left out.
-		{"automatic", nil, nil, "default,team-a", ""},
+		// A namespace selector is evaluated against empty labels when the
+		// namespace's are unknown, as Calico does.
+		{"automatic", nil, nil, "default", ""},
 		{"namespace selector applies with labels", nil, map[string]string{"team": "b"}, "default", ""},
+		{"namespace selector matches", nil, map[string]string{"team": "a"}, "default,team-a", ""},
+		// Requested pools must allow workloads too (Calico's filterPoolsByUse).
+		{"tunnel-only requested", []string{"tunnel-only"}, nil, "", "does not allow use by workloads"},
+		{"loadbalancer-only requested", []string{"lb-only"}, nil, "", "does not allow use by workloads"},
 		{"by name", []string{"manual"}, nil, "manual", ""},
 		{"by cidr", []string{"10.2.0.0/16"}, nil, "linux-only", ""},
 		{"unknown", []string{"nope"}, nil, "", `"nope" does not exist`},
