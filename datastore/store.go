@@ -23,14 +23,18 @@ var (
 // Query names what one Read fetches. A backend serves it in as few round
 // trips as it can: one etcd transaction, or parallel Kubernetes GETs.
 type Query struct {
-	Config       bool           // the IPAMConfig
-	Pools        bool           // every IPPool
-	ClusterInfo  bool           // ClusterInformation "default"
-	Reservations bool           // every IPReservation's reserved CIDRs
-	Node         string         // the Calico Node of this name ("" = none)
-	Affinities   string         // the block affinities of this host ("" = none)
-	Handles      []string       // these IPAM handles
-	Blocks       []netip.Prefix // these blocks
+	Config       bool   // the IPAMConfig
+	Pools        bool   // every IPPool
+	ClusterInfo  bool   // ClusterInformation "default"
+	Reservations bool   // every IPReservation's reserved CIDRs
+	Node         string // the Calico Node of this name ("" = none)
+	Affinities   string // the block affinities of this host ("" = none)
+	// AffinityCIDRs, when set, narrows Affinities to these blocks'
+	// affinities (point reads): the hinted assignment reads its block's
+	// affinity with the block, not every affinity of the host.
+	AffinityCIDRs []netip.Prefix
+	Handles       []string       // these IPAM handles
+	Blocks        []netip.Prefix // these blocks
 	// AllBlocks adds every IPv4 block of the cluster to Blocks: only for the
 	// rare claim that finds no unclaimed block and looks for an empty one to
 	// reclaim, as Calico's findUsableBlock lists them.

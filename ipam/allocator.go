@@ -112,14 +112,17 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		q := extra
 		q.Config, q.Pools, q.Reservations, q.Node = true, true, true, a.Host
 		if hint.IsValid() && !req.IP.IsValid() {
-			// Optimistic: read only the hinted block. Its affinity field
-			// says whose it is, and the handle is created, not read (a
-			// handle that exists fails the create, and the next attempt
-			// reads everything).
+			// Optimistic: read only the hinted block and its affinity
+			// (one more key in the same read). The block's affinity field
+			// says whose it is; the affinity's state, whether it must be
+			// confirmed. The handle is created, not read (a handle that
+			// exists fails the create, and the next attempt reads
+			// everything).
 			q.Blocks = append(slices.Clone(extra.Blocks), hint)
+			q.Affinities, q.AffinityCIDRs = a.Host, []netip.Prefix{hint}
 		} else {
 			hint = netip.Prefix{}
-			q.Affinities = a.Host
+			q.Affinities, q.AffinityCIDRs = a.Host, nil
 			q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
 		}
 		snap, err := a.Store.Read(ctx, q)

@@ -112,8 +112,15 @@ func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Pref
 	if pool == nil {
 		return nil, errHintMiss
 	}
+	// The affinity is confirmed with the write if it is not (a
+	// pendingDeletion left by a release that lost to our last write);
+	// without one, the full path sorts the block out.
+	i := slices.IndexFunc(p.snap.Affinities, func(af datastore.Versioned[datastore.Affinity]) bool { return af.Value.CIDR == hint })
+	if i < 0 {
+		return nil, errHintMiss
+	}
 	p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
-	return a.allocIn(ctx, p, datastore.Versioned[datastore.Affinity]{}, b, *pool)
+	return a.allocIn(ctx, p, p.snap.Affinities[i], b, *pool)
 }
 
 // mayClaim checks the per-host block limit and IPAMConfig before a claim.

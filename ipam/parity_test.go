@@ -174,6 +174,30 @@ func testPendingDeletionAffinity(t *testing.T, b *backend) {
 	}
 }
 
+// The same on the hinted path, which reads only the hinted block and its
+// affinity.
+func testPendingDeletionAffinityHinted(t *testing.T, b *backend) {
+	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
+	a := b.alloc("win-1", nil)
+	a.Hint = &memHint{}
+	blk := assign(t, a, "c1", 1).Block
+	af := affinities(t, b, "win-1")[blk]
+	pd := af.Value
+	pd.State = datastore.AffinityPendingDeletion
+	commit(t, b, datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{{Op: datastore.Update, Value: pd, Rev: af.Rev}}})
+	if got := assign(t, a, "c2", 1); got.Block != blk {
+		t.Fatalf("c2 in %s, want the hinted block %s", got.Block, blk)
+	}
+	if affs := affinities(t, b, "win-1"); len(affs) != 1 || affs[blk].Value.State != datastore.AffinityConfirmed {
+		t.Errorf("affinities after a hinted assignment: %+v, want %s confirmed only", affs, blk)
+	}
+}
+
+func TestPendingDeletionAffinityHinted(t *testing.T) { onMem(t, testPendingDeletionAffinityHinted) }
+func TestPendingDeletionAffinityHintedIntegration(t *testing.T) {
+	onServers(t, testPendingDeletionAffinityHinted)
+}
+
 func TestPendingDeletionAffinity(t *testing.T)            { onMem(t, testPendingDeletionAffinity) }
 func TestPendingDeletionAffinityIntegration(t *testing.T) { onServers(t, testPendingDeletionAffinity) }
 

@@ -88,7 +88,12 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			snap.Affinities = append(snap.Affinities, a)
 			return err
 		}
-		add(list(affinityPrefix(q.Affinities)), decode)
+		if len(q.AffinityCIDRs) == 0 {
+			add(list(affinityPrefix(q.Affinities)), decode)
+		}
+		for _, cidr := range q.AffinityCIDRs {
+			add(get(affinityKey(q.Affinities, cidr)), decode)
+		}
 	}
 	for _, id := range q.Handles {
 		add(get(handleKey(id)), func(kv keyValue) error {

@@ -55,7 +55,7 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 	if q.Affinities != "" {
 		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
 		for k, a := range s.affinities {
-			if k.host == q.Affinities {
+			if k.host == q.Affinities && (len(q.AffinityCIDRs) == 0 || slices.Contains(q.AffinityCIDRs, k.cidr)) {
 				snap.Affinities = append(snap.Affinities, a)
 			}
 		}

@@ -14,6 +14,24 @@ var parityCases = []struct {
 	run  func(t *testing.T, s datastore.Store, seed Seeder)
 }{
 	{"ReadAllBlocks", testReadAllBlocks},
+	{"ReadAffinitiesByCIDR", testReadAffinitiesByCIDR},
+}
+
+// testReadAffinitiesByCIDR: AffinityCIDRs narrows a host's affinities to
+// those blocks (absent ones are absent), with their Revs.
+func testReadAffinitiesByCIDR(t *testing.T, s datastore.Store, _ Seeder) {
+	pending := confirmed("node1", blockB)
+	pending.State = datastore.AffinityPendingDeletion
+	commit(t, s, datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{
+		create(confirmed("node1", blockA)), create(pending), create(confirmed("node10", blockC)),
+	}})
+	got := read(t, s, datastore.Query{Affinities: "node1", AffinityCIDRs: []netip.Prefix{blockB, blockC}}).Affinities
+	if len(got) != 1 || got[0].Value != pending || got[0].Rev == "" {
+		t.Fatalf("Affinities(node1, [%s %s]) = %+v, want only %+v with a Rev", blockB, blockC, got, pending)
+	}
+	if got := read(t, s, datastore.Query{Affinities: "node10", AffinityCIDRs: []netip.Prefix{blockA}}).Affinities; len(got) != 0 {
+		t.Errorf("another host's affinity returned: %+v", got)
+	}
 }
 
 // testReadAllBlocks: Query.AllBlocks returns every IPv4 block, each with
