@@ -195,7 +195,7 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 	if snap.Node == nil {
 		return nil, fmt.Errorf("%w: %q (is calico-node running on it?)", ErrNoNode, a.Host)
 	}
-	pools, err := selectPools(snap.Pools, req.Pools, snap.Node, req.NamespaceLabels)
+	pools, err := selectPools(snap.Pools, req.Pools, snap.Node, req.NamespaceLabels, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}

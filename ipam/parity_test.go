@@ -360,3 +360,15 @@ func countReleased(b datastore.Block) int {
 	}
 	return n
 }
+
+// Ready (STATUS) serves any pod: a pool with a namespace selector counts,
+// although no namespace's labels are known.
+func TestReadyWithNamespaceSelectorPool(t *testing.T) {
+	b := memBackend(t)
+	p := pool("team-a", "10.0.0.0/24", 26)
+	p.NamespaceSelector = "team == 'a'"
+	b.seed(t, datastore.IPAMConfig{}, p)
+	if err := b.alloc("win-1", nil).Ready(ctx(t), nil); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+}

@@ -14,7 +14,11 @@ import (
 // empty every enabled automatic pool whose node selector matches is used.
 // Pools whose blocks are smaller than a /29 cannot hold the Windows
 // reservations and a pod, and are skipped.
-func selectPools(all []datastore.IPPool, requested []string, node *datastore.Node, nsLabels map[string]string) ([]datastore.IPPool, error) {
+//
+// nsLabels are the pod's namespace's labels (nil: unknown, matched as no
+// labels, as Calico does); with anyNamespace, namespace selectors are not
+// applied (a readiness check, which serves any pod).
+func selectPools(all []datastore.IPPool, requested []string, node *datastore.Node, nsLabels map[string]string, anyNamespace bool) ([]datastore.IPPool, error) {
 	var out []datastore.IPPool
 	if len(requested) > 0 {
 		for _, r := range requested {
@@ -67,7 +71,7 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		if !sel(labels) {
 			continue
 		}
-		if p.NamespaceSelector != "" {
+		if p.NamespaceSelector != "" && !anyNamespace {
 			// Unknown labels are empty labels, as Calico evaluates a
 			// selector without a namespace.
 			nsel, err := parseSelector(p.NamespaceSelector)

@@ -58,7 +58,7 @@ func TestSelectPools(t *testing.T) {
 		{"tiny blocks requested", []string{"tiny-blocks"}, nil, "", "/29 or larger"},
 		{"v6 requested", []string{"v6"}, nil, "", "not an IPv4 pool"},
 	} {
-		got, err := selectPools(all, tc.requested, win, tc.nsLabels)
+		got, err := selectPools(all, tc.requested, win, tc.nsLabels, false)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
@@ -69,7 +69,10 @@ func TestSelectPools(t *testing.T) {
 			t.Errorf("%s: %s, %v; want %s", tc.name, names(got), err, tc.want)
 		}
 	}
-	if _, err := selectPools(all[1:3], nil, win, nil); err == nil || !strings.Contains(err.Error(), "no configured Calico pools for node win-1") {
+	if got, err := selectPools(all, nil, win, nil, true); err != nil || names(got) != "default,team-a" {
+		t.Errorf("any namespace: %s, %v; want default,team-a", names(got), err)
+	}
+	if _, err := selectPools(all[1:3], nil, win, nil, false); err == nil || !strings.Contains(err.Error(), "no configured Calico pools for node win-1") {
 		t.Errorf("no usable pool: %v", err)
 	}
 }
