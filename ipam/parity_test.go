@@ -372,3 +372,24 @@ func TestReadyWithNamespaceSelectorPool(t *testing.T) {
 		t.Fatalf("Ready: %v", err)
 	}
 }
+
+// Item 6 on the DEL path: ReleaseRead from the caller's snapshot applies
+// the cooldown whether or not that snapshot holds the config.
+func TestReleaseReadAppliesCooldown(t *testing.T) {
+	for _, withConfig := range []bool{true, false} {
+		b := memBackend(t)
+		b.seed(t, datastore.IPAMConfig{IPCooldownSeconds: 60}, pool("p", "10.0.0.0/24", 26))
+		a := b.alloc("win-1", nil)
+		asg := assign(t, a, "c1", 0)
+		snap, err := b.store.Read(ctx(t), datastore.Query{Handles: []string{"Calico.c1"}, Blocks: []netip.Prefix{asg.Block}, Config: withConfig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.ReleaseRead(ctx(t), snap, "Calico.c1"); err != nil {
+			t.Fatal(err)
+		}
+		if blk, _ := block(t, b, asg.Block); countReleased(blk.Value) != 1 {
+			t.Errorf("config in the snapshot %v: %d addresses in cooldown, want 1", withConfig, countReleased(blk.Value))
+		}
+	}
+}

@@ -45,6 +45,10 @@ func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, h
 }
 
 func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, handles []string) ([]netip.Addr, error) {
+	// A caller's snapshot without Config may simply not have asked for it:
+	// it is read with the blocks, so that ipCooldownSeconds is never
+	// skipped (a cluster Windows nodes work in always has the object).
+	needConfig := snap != nil && snap.Config == nil
 	if snap == nil {
 		var err error
 		q := datastore.Query{Handles: handles, Config: true, Pools: true, Node: a.Host}
@@ -74,16 +78,20 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 			missing = append(missing, c)
 		}
 	}
-	if len(missing) > 0 {
-		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: missing})
+	cfg := snap.Config
+	if len(missing) > 0 || needConfig {
+		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: missing, Config: needConfig})
 		if err != nil {
 			return nil, err
 		}
 		maps.Copy(blocks, s2.Blocks)
+		if needConfig {
+			cfg = s2.Config
+		}
 	}
 	cooldown := 0 // no IPAMConfig object: Calico's default
-	if snap.Config != nil {
-		cooldown = snap.Config.IPCooldownSeconds
+	if cfg != nil {
+		cooldown = cfg.IPCooldownSeconds
 	}
 	now := a.now()
 	var c datastore.Change
