@@ -99,6 +99,9 @@ type IPAMConfig struct {
 	StrictAffinity     bool `json:"strict_affinity,omitempty"`
 	AutoAllocateBlocks bool `json:"auto_allocate_blocks,omitempty"`
 	MaxBlocksPerHost   int  `json:"maxBlocksPerHost,omitempty"`
+	// IPCooldownSeconds is how long a released address stays unusable
+	// (0: reused at once, still in FIFO order).
+	IPCooldownSeconds int `json:"ipCooldownSeconds,omitempty"`
 }
 
 // DefaultIPAMConfig is what Calico assumes when no config object exists.

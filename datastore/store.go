@@ -29,13 +29,17 @@ type Query struct {
 	Reservations bool   // every IPReservation's reserved CIDRs
 	Node         string // the Calico Node of this name ("" = none)
 	Affinities   string // the block affinities of this host ("" = none)
-	// AffinityCIDRs, when set, narrows Affinities to these blocks' affinities
-	// (point reads): listing every affinity of a host with many blocks costs
-	// more than the few a caller needs.
+	// AffinityCIDRs, when set, narrows Affinities to these blocks'
+	// affinities (point reads): the hinted assignment reads its block's
+	// affinity with the block, not every affinity of the host.
 	AffinityCIDRs []netip.Prefix
 	Handles       []string       // these IPAM handles
 	Blocks        []netip.Prefix // these blocks
-	Endpoints     []WEPKey       // these workload endpoints
+	// AllBlocks adds every IPv4 block of the cluster to Blocks: only for the
+	// rare claim that finds no unclaimed block and looks for an empty one to
+	// reclaim, as Calico's findUsableBlock lists them.
+	AllBlocks bool
+	Endpoints []WEPKey // these workload endpoints
 }
 
 // Snapshot is the answer to a Query. Absent objects are absent from the maps

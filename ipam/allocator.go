@@ -112,14 +112,17 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		q := extra
 		q.Config, q.Pools, q.Reservations, q.Node = true, true, true, a.Host
 		if hint.IsValid() && !req.IP.IsValid() {
-			// Optimistic: read only the hinted block. Its affinity field
-			// says whose it is, and the handle is created, not read (a
-			// handle that exists fails the create, and the next attempt
-			// reads everything).
+			// Optimistic: read only the hinted block and its affinity
+			// (one more key in the same read). The block's affinity field
+			// says whose it is; the affinity's state, whether it must be
+			// confirmed. The handle is created, not read (a handle that
+			// exists fails the create, and the next attempt reads
+			// everything).
 			q.Blocks = append(slices.Clone(extra.Blocks), hint)
+			q.Affinities, q.AffinityCIDRs = a.Host, []netip.Prefix{hint}
 		} else {
 			hint = netip.Prefix{}
-			q.Affinities = a.Host
+			q.Affinities, q.AffinityCIDRs = a.Host, nil
 			q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
 		}
 		snap, err := a.Store.Read(ctx, q)
@@ -167,6 +170,22 @@ type plan struct {
 	pools  []datastore.IPPool
 	handle *datastore.Versioned[datastore.Handle]
 	blocks map[netip.Prefix]datastore.Versioned[datastore.Block]
+	now    time.Time
+	// cleanup are stale affinities of this host (their block is another
+	// host's), deleted with this attempt's write.
+	cleanup []datastore.Write[datastore.Affinity]
+}
+
+// collected returns b with the cooldowns that are over collected (on a copy:
+// the snapshot stays as read), as Calico collects every block it reads. The
+// collection is written with the block's next write.
+func (p *plan) collected(b datastore.Versioned[datastore.Block]) datastore.Versioned[datastore.Block] {
+	if !inCooldown(&b.Value) {
+		return b
+	}
+	c := cloneBlock(b.Value)
+	garbageCollect(&c, p.snap.Config.IPCooldownSeconds, p.now)
+	return datastore.Versioned[datastore.Block]{Value: c, Rev: b.Rev}
 }
 
 func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore.Snapshot, hint netip.Prefix) (*Assignment, error) {
@@ -176,11 +195,11 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 	if snap.Node == nil {
 		return nil, fmt.Errorf("%w: %q (is calico-node running on it?)", ErrNoNode, a.Host)
 	}
-	pools, err := selectPools(snap.Pools, req.Pools, snap.Node, req.NamespaceLabels)
+	pools, err := selectPools(snap.Pools, req.Pools, snap.Node, req.NamespaceLabels, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	p := &plan{req: req, snap: snap, pools: pools}
+	p := &plan{req: req, snap: snap, pools: pools, now: a.now()}
 	if h, ok := snap.Handles[req.HandleID]; ok {
 		p.handle = &h
 	}
@@ -216,7 +235,9 @@ func (a *Allocator) assignOnce(ctx context.Context, req Request, snap *datastore
 		if err != nil {
 			return nil, err
 		}
-		p.blocks = s2.Blocks
+		for c, b := range s2.Blocks {
+			p.blocks[c] = p.collected(b)
+		}
 	}
 	if asg := p.existing(); asg != nil {
 		return asg, nil
@@ -233,15 +254,11 @@ func (p *plan) reserved() reservedFn {
 	if len(res) == 0 {
 		return nil
 	}
-	return func(a netip.Addr) bool {
-		for _, r := range res {
-			if r.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	return func(a netip.Addr) bool { return reservedBy(res, a) }
 }
+
+// unusable reports whether IPReservations leave nothing of block cidr.
+func (p *plan) unusable(cidr netip.Prefix) bool { return unusable(cidr, p.snap.Reservations) }
 
 // existing returns the address the handle already holds, if any.
 func (p *plan) existing() *Assignment {

@@ -11,50 +11,69 @@ import (
 )
 
 // autoAssign takes the next free address of this host's blocks, in affinity
-// order, or claims a new block.
+// order, or claims a new block, as Calico's autoAssign does: only the
+// host's blocks in the pools allowed for this request count towards the
+// block limit and serve it (a block of a disabled or other pool neither
+// serves nor counts, so a "disable the old pool, create a new one"
+// migration works with a limit of 1); an affinity whose block is another
+// host's is deleted and not counted; a pending or pendingDeletion
+// affinity whose block is still this host's is confirmed and used.
 func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error) {
 	owned := 0
 	for _, af := range p.snap.Affinities {
-		if af.Value.State == datastore.AffinityPendingDeletion {
+		cidr := af.Value.CIDR
+		pool := poolOf(p.pools, cidr.Addr())
+		if pool == nil {
+			continue // a block of a pool not allowed for this request
+		}
+		b, ok := p.blocks[cidr]
+		if ok && hostOf(&b.Value) != a.Host {
+			slog.Warn("deleting stale affinity: its block belongs to another host", "block", cidr, "owner", hostOf(&b.Value))
+			p.cleanup = append(p.cleanup, datastore.Write[datastore.Affinity]{Op: datastore.Delete, Value: af.Value, Rev: af.Rev})
 			continue
 		}
 		owned++
-		pool := poolOf(p.pools, af.Value.CIDR.Addr())
-		if pool == nil {
-			continue // a block of a pool not selected for this request
+		if p.unusable(cidr) {
+			continue // wholly reserved
 		}
-		b, ok := p.blocks[af.Value.CIDR]
 		if !ok {
 			// The affinity outlived its block (a claim interrupted by a
 			// crash): recreate the block, as Calico's getBlockFromAffinity does.
-			return a.claim(ctx, p, af.Value.CIDR, *pool, &af)
-		}
-		if host := hostOf(&b.Value); host != a.Host {
-			slog.Warn("skipping stale affinity: its block belongs to another host", "block", af.Value.CIDR, "owner", host)
-			continue
+			return a.claim(ctx, p, cidr, *pool, &af, nil)
 		}
 		if freeCount(&b.Value, p.reserved()) == 0 {
 			continue
 		}
 		return a.allocIn(ctx, p, af, b, *pool)
 	}
+	// A new block is needed: the slow path, where Calico's extra checks go.
+	a.releaseUnselected(ctx, p)
 	if err := a.mayClaim(p, owned); err != nil {
 		return nil, err
 	}
 	for _, pool := range p.pools {
-		cidr, found, err := a.findFreeBlock(ctx, pool)
+		cidr, found, err := a.findFreeBlock(ctx, p, pool)
 		if err != nil {
 			return nil, err
 		}
 		if found {
-			return a.claim(ctx, p, cidr, pool, nil)
+			return a.claim(ctx, p, cidr, pool, nil, nil)
 		}
+	}
+	old, err := a.findReclaimable(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil {
+		return a.claim(ctx, p, old.block.Value.CIDR, old.pool, nil, old)
 	}
 	return nil, ErrNoFreeBlocks
 }
 
 // allocIn takes the next free address of an affine block with space and
-// commits the block and the handle together.
+// commits the block and the handle together. An affinity not yet confirmed
+// (pending, or pendingDeletion left by a release that did not finish) is
+// confirmed in the same write, as Calico's getBlockFromAffinity does.
 func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned[datastore.Affinity], b datastore.Versioned[datastore.Block], pool datastore.IPPool) (*Assignment, error) {
 	blk := b.Value
 	addr, err := allocate(&blk, a.attribute(p.req), nil, p.reserved())
@@ -62,10 +81,11 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 		return nil, err
 	}
 	c := datastore.Change{
-		Handles: []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
-		Blocks:  []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
+		Affinities: slices.Clone(p.cleanup),
+		Handles:    []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
+		Blocks:     []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
 	}
-	if af.Value.State == datastore.AffinityPending {
+	if af.Rev != "" && af.Value.State != datastore.AffinityConfirmed && af.Value.State != "" {
 		confirmed := af.Value
 		confirmed.State = datastore.AffinityConfirmed
 		c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev})
@@ -81,15 +101,26 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 // space; otherwise it returns errHintMiss and the full path runs.
 func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Prefix) (*Assignment, error) {
 	b, found := p.snap.Blocks[hint]
-	if !found || hostOf(&b.Value) != a.Host || freeCount(&b.Value, p.reserved()) == 0 {
+	if !found {
+		return nil, errHintMiss
+	}
+	b = p.collected(b)
+	if hostOf(&b.Value) != a.Host || freeCount(&b.Value, p.reserved()) == 0 {
 		return nil, errHintMiss
 	}
 	pool := poolOf(p.pools, hint.Addr())
 	if pool == nil {
 		return nil, errHintMiss
 	}
+	// The affinity is confirmed with the write if it is not (a
+	// pendingDeletion left by a release that lost to our last write);
+	// without one, the full path sorts the block out.
+	i := slices.IndexFunc(p.snap.Affinities, func(af datastore.Versioned[datastore.Affinity]) bool { return af.Value.CIDR == hint })
+	if i < 0 {
+		return nil, errHintMiss
+	}
 	p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
-	return a.allocIn(ctx, p, datastore.Versioned[datastore.Affinity]{}, b, *pool)
+	return a.allocIn(ctx, p, p.snap.Affinities[i], b, *pool)
 }
 
 // mayClaim checks the per-host block limit and IPAMConfig before a claim.
@@ -113,7 +144,8 @@ func (a *Allocator) mayClaim(p *plan, owned int) error {
 // findFreeBlock walks the pool's blocks in Calico's order and returns the
 // first CIDR with no block object, checking existence in batches: a claim
 // costs a few keys-only reads, not a list of every block in the cluster.
-func (a *Allocator) findFreeBlock(ctx context.Context, pool datastore.IPPool) (netip.Prefix, bool, error) {
+// Blocks that IPReservations leave nothing of are skipped.
+func (a *Allocator) findFreeBlock(ctx context.Context, p *plan, pool datastore.IPPool) (netip.Prefix, bool, error) {
 	var batch []netip.Prefix
 	var found netip.Prefix
 	var ok bool
@@ -132,6 +164,9 @@ func (a *Allocator) findFreeBlock(ctx context.Context, pool datastore.IPPool) (n
 		return true
 	}
 	blockCandidates(pool.CIDR, blockBits(pool), a.Host, func(c netip.Prefix) bool {
+		if p.unusable(c) {
+			return true
+		}
 		batch = append(batch, c)
 		if len(batch) < existsBatch {
 			return true
@@ -146,8 +181,11 @@ func (a *Allocator) findFreeBlock(ctx context.Context, pool datastore.IPPool) (n
 
 // claim creates block cidr affine to this host with the first address
 // allocated, the affinity confirmed and the handle, in one Change. af is the
-// existing affinity when the block is being recreated for it.
-func (a *Allocator) claim(ctx context.Context, p *plan, cidr netip.Prefix, pool datastore.IPPool, af *datastore.Versioned[datastore.Affinity]) (*Assignment, error) {
+// existing affinity when the block is being recreated for it; old is the
+// empty block of another host being reclaimed, replaced at the revision it
+// was read at (so a block that changed since is left alone) together with
+// the deletion of that host's affinity.
+func (a *Allocator) claim(ctx context.Context, p *plan, cidr netip.Prefix, pool datastore.IPPool, af *datastore.Versioned[datastore.Affinity], old *reclaim) (*Assignment, error) {
 	blk := newBlock(cidr, a.Host, a.now())
 	var want *netip.Addr
 	if p.req.IP.IsValid() {
@@ -162,15 +200,22 @@ func (a *Allocator) claim(ctx context.Context, p *plan, cidr netip.Prefix, pool 
 	if af != nil {
 		afw = datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: aff, Rev: af.Rev}
 	}
+	bw := datastore.Write[datastore.Block]{Op: datastore.Create, Value: blk}
 	c := datastore.Change{
-		Affinities: []datastore.Write[datastore.Affinity]{afw},
+		Affinities: append(slices.Clone(p.cleanup), afw),
 		Handles:    []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
-		Blocks:     []datastore.Write[datastore.Block]{{Op: datastore.Create, Value: blk}},
 	}
+	if old != nil {
+		bw = datastore.Write[datastore.Block]{Op: datastore.Update, Value: blk, Rev: old.block.Rev}
+		if old.affinity != nil {
+			c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Delete, Value: old.affinity.Value, Rev: old.affinity.Rev})
+		}
+	}
+	c.Blocks = []datastore.Write[datastore.Block]{bw}
 	if err := a.Store.Commit(ctx, c); err != nil {
 		return nil, err
 	}
-	slog.Info("claimed IPAM block", "block", blk.CIDR, "host", a.Host)
+	slog.Info("claimed IPAM block", "block", blk.CIDR, "host", a.Host, "reclaimed", old != nil)
 	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool}, nil
 }
 
@@ -199,7 +244,7 @@ func (a *Allocator) assignIP(ctx context.Context, p *plan) (*Assignment, error) 
 		if err := a.mayClaim(p, owned); err != nil {
 			return nil, err
 		}
-		return a.claim(ctx, p, cidr, *pool, nil)
+		return a.claim(ctx, p, cidr, *pool, nil, nil)
 	}
 	if host := hostOf(&b.Value); host != a.Host {
 		return nil, fmt.Errorf("%w: IP %s is in block %s, which is affine to %q, not to this host (strict affinity)",

@@ -188,39 +188,79 @@ func addrsOf(b *datastore.Block, handle string) []netip.Addr {
 	return out
 }
 
-// release frees every ordinal held by handle, appending them to the tail of
-// the free list, drops attributes nothing refers to any more (renumbering the
-// allocations, as Calico does) and bumps the sequence number. It returns how
-// many addresses were freed.
-func release(b *datastore.Block, handle string) int {
+// release frees every ordinal held by handle, as Calico's releaseByHandle
+// does: the ordinals first point at one new attribute that records only
+// releasedAt (the cooldown), then garbageCollect returns those whose
+// cooldown is over (all of them when cooldown is 0) to the tail of the free
+// list. The sequence number is bumped, as every Calico block write does.
+// It returns how many addresses were released.
+func release(b *datastore.Block, handle string, now time.Time, cooldown int) int {
+	cool := -1
 	freed := 0
 	for ord, ai := range b.Allocations {
 		if ai == nil || *ai >= len(b.Attributes) {
 			continue
 		}
 		if h := b.Attributes[*ai].HandleID; h != nil && *h == handle {
-			b.Allocations[ord] = nil
-			b.Unallocated = append(b.Unallocated, ord)
-			delete(b.SequenceNumberForAllocation, strconv.Itoa(ord))
+			if cool < 0 {
+				cool = len(b.Attributes)
+				b.Attributes = append(b.Attributes, datastore.Attribute{ReleasedAt: &datastore.ClaimTime{Time: now.UTC()}})
+			}
+			b.Allocations[ord] = ptr(cool)
 			freed++
 		}
 	}
 	if freed == 0 {
 		return 0
 	}
-	used := make([]bool, len(b.Attributes))
-	for _, ai := range b.Allocations {
-		if ai != nil && *ai < len(used) {
-			used[*ai] = true
+	garbageCollect(b, cooldown, now)
+	b.SequenceNumber++
+	return freed
+}
+
+// inCooldown reports whether any address of b is in cooldown.
+func inCooldown(b *datastore.Block) bool {
+	for _, a := range b.Attributes {
+		if a.ReleasedAt != nil {
+			return true
 		}
 	}
+	return false
+}
+
+// garbageCollect is Calico's allocationBlock.garbageCollect: ordinals whose
+// cooldown (releasedAt) is over are freed, to the tail of the free list in
+// ordinal order, and attributes nothing refers to any more are dropped,
+// renumbering the allocations. It reports whether b changed. Calico runs it
+// on every block it reads, so expired entries, also those other Calico
+// components left, go with the next write of the block.
+func garbageCollect(b *datastore.Block, cooldown int, now time.Time) bool {
+	changed := false
+	before := now.Add(-time.Duration(cooldown) * time.Second)
+	used := make([]bool, len(b.Attributes))
+	for ord, ai := range b.Allocations {
+		if ai == nil || *ai >= len(b.Attributes) {
+			continue
+		}
+		if r := b.Attributes[*ai].ReleasedAt; r != nil && (cooldown <= 0 || r.Before(before)) {
+			b.Allocations[ord] = nil
+			b.Unallocated = append(b.Unallocated, ord)
+			delete(b.SequenceNumberForAllocation, strconv.Itoa(ord))
+			changed = true
+			continue
+		}
+		used[*ai] = true
+	}
 	renum := make([]int, len(b.Attributes))
-	kept := b.Attributes[:0]
+	kept := make([]datastore.Attribute, 0, len(b.Attributes))
 	for i, a := range b.Attributes {
 		if used[i] {
 			renum[i] = len(kept)
 			kept = append(kept, a)
 		}
+	}
+	if len(kept) == len(b.Attributes) {
+		return changed
 	}
 	b.Attributes = kept
 	for ord, ai := range b.Allocations {
@@ -228,8 +268,7 @@ func release(b *datastore.Block, handle string) int {
 			b.Allocations[ord] = ptr(renum[*ai])
 		}
 	}
-	b.SequenceNumber++
-	return freed
+	return true
 }
 
 // isEmpty reports whether b holds nothing but the Windows reservations.

@@ -73,7 +73,7 @@ func TestReleaseIsFIFOAndPrunesAttributes(t *testing.T) {
 	if _, err := allocate(&b, attr("Calico.b"), nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := release(&b, "Calico.a"); n != 1 {
+	if n := release(&b, "Calico.a", t0, 0); n != 1 {
 		t.Fatalf("released %d", n)
 	}
 	// .3 goes to the tail: the next allocation gets .5, not .3.

@@ -14,7 +14,11 @@ import (
 // empty every enabled automatic pool whose node selector matches is used.
 // Pools whose blocks are smaller than a /29 cannot hold the Windows
 // reservations and a pod, and are skipped.
-func selectPools(all []datastore.IPPool, requested []string, node *datastore.Node, nsLabels map[string]string) ([]datastore.IPPool, error) {
+//
+// nsLabels are the pod's namespace's labels (nil: unknown, matched as no
+// labels, as Calico does); with anyNamespace, namespace selectors are not
+// applied (a readiness check, which serves any pod).
+func selectPools(all []datastore.IPPool, requested []string, node *datastore.Node, nsLabels map[string]string, anyNamespace bool) ([]datastore.IPPool, error) {
 	var out []datastore.IPPool
 	if len(requested) > 0 {
 		for _, r := range requested {
@@ -37,6 +41,10 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 			if blockBits(p) > MaxWindowsPrefix {
 				return nil, fmt.Errorf("the requested IP pool %q has block size /%d; Windows needs /%d or larger blocks", r, blockBits(p), MaxWindowsPrefix)
 			}
+			if !allowsWorkload(p) {
+				// Calico filters requested pools by use too (filterPoolsByUse).
+				return nil, fmt.Errorf("the requested IP pool %q does not allow use by workloads (allowedUses %v)", r, p.AllowedUses)
+			}
 			out = append(out, p)
 		}
 		return out, nil
@@ -49,7 +57,7 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		if p.Disabled || !p.CIDR.Addr().Is4() || (p.AssignmentMode != "" && p.AssignmentMode != "Automatic") {
 			continue
 		}
-		if len(p.AllowedUses) > 0 && !slices.Contains(p.AllowedUses, "Workload") {
+		if !allowsWorkload(p) {
 			continue
 		}
 		if blockBits(p) > MaxWindowsPrefix {
@@ -63,7 +71,9 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		if !sel(labels) {
 			continue
 		}
-		if nsLabels != nil && p.NamespaceSelector != "" {
+		if p.NamespaceSelector != "" && !anyNamespace {
+			// Unknown labels are empty labels, as Calico evaluates a
+			// selector without a namespace.
 			nsel, err := parseSelector(p.NamespaceSelector)
 			if err != nil {
 				return nil, fmt.Errorf("IP pool %s: %w", p.Name, err)
@@ -82,6 +92,12 @@ func selectPools(all []datastore.IPPool, requested []string, node *datastore.Nod
 		return nil, fmt.Errorf("no configured Calico pools for node %s", name)
 	}
 	return out, nil
+}
+
+// allowsWorkload reports whether pods may take addresses from p (allowedUses
+// defaults to Workload and Tunnel).
+func allowsWorkload(p datastore.IPPool) bool {
+	return len(p.AllowedUses) == 0 || slices.Contains(p.AllowedUses, "Workload")
 }
 
 // blockBits is the pool's block prefix length (26 when unset, as Calico defaults it).

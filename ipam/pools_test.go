@@ -25,6 +25,7 @@ func TestSelectPools(t *testing.T) {
 		pool("manual", "10.5.0.0/16", func(p *datastore.IPPool) { p.AssignmentMode = "Manual" }),
 		pool("v6", "fd00::/48", func(p *datastore.IPPool) { p.BlockSize = 122 }),
 		pool("team-a", "10.6.0.0/16", func(p *datastore.IPPool) { p.NamespaceSelector = "team == 'a'" }),
+		pool("lb-only", "10.7.0.0/16", func(p *datastore.IPPool) { p.AllowedUses = []string{"LoadBalancer"} }),
 	}
 	win := &datastore.Node{Name: "win-1", Labels: map[string]string{"kubernetes.io/os": "windows"}}
 	names := func(ps []datastore.IPPool) string {
@@ -42,8 +43,14 @@ func TestSelectPools(t *testing.T) {
 	}{
 		// Disabled, other nodes', tunnel-only, /30 blocks (no room beside
 		// the Windows reservations), manual and IPv6 pools are left out.
-		{"automatic", nil, nil, "default,team-a", ""},
+		// A namespace selector is evaluated against empty labels when the
+		// namespace's are unknown, as Calico does.
+		{"automatic", nil, nil, "default", ""},
 		{"namespace selector applies with labels", nil, map[string]string{"team": "b"}, "default", ""},
+		{"namespace selector matches", nil, map[string]string{"team": "a"}, "default,team-a", ""},
+		// Requested pools must allow workloads too (Calico's filterPoolsByUse).
+		{"tunnel-only requested", []string{"tunnel-only"}, nil, "", "does not allow use by workloads"},
+		{"loadbalancer-only requested", []string{"lb-only"}, nil, "", "does not allow use by workloads"},
 		{"by name", []string{"manual"}, nil, "manual", ""},
 		{"by cidr", []string{"10.2.0.0/16"}, nil, "linux-only", ""},
 		{"unknown", []string{"nope"}, nil, "", `"nope" does not exist`},
@@ -51,7 +58,7 @@ func TestSelectPools(t *testing.T) {
 		{"tiny blocks requested", []string{"tiny-blocks"}, nil, "", "/29 or larger"},
 		{"v6 requested", []string{"v6"}, nil, "", "not an IPv4 pool"},
 	} {
-		got, err := selectPools(all, tc.requested, win, tc.nsLabels)
+		got, err := selectPools(all, tc.requested, win, tc.nsLabels, false)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
@@ -62,7 +69,10 @@ func TestSelectPools(t *testing.T) {
 			t.Errorf("%s: %s, %v; want %s", tc.name, names(got), err, tc.want)
 		}
 	}
-	if _, err := selectPools(all[1:3], nil, win, nil); err == nil || !strings.Contains(err.Error(), "no configured Calico pools for node win-1") {
+	if got, err := selectPools(all, nil, win, nil, true); err != nil || names(got) != "default,team-a" {
+		t.Errorf("any namespace: %s, %v; want default,team-a", names(got), err)
+	}
+	if _, err := selectPools(all[1:3], nil, win, nil, false); err == nil || !strings.Contains(err.Error(), "no configured Calico pools for node win-1") {
 		t.Errorf("no usable pool: %v", err)
 	}
 }

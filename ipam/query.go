@@ -53,6 +53,6 @@ func (a *Allocator) Ready(ctx context.Context, pools []string) error {
 	if snap.Node == nil {
 		return fmt.Errorf("%w: %q", ErrNoNode, a.Host)
 	}
-	_, err = selectPools(snap.Pools, pools, snap.Node, nil)
+	_, err = selectPools(snap.Pools, pools, snap.Node, nil, true) // some namespace may match
 	return err
 }

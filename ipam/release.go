@@ -24,8 +24,9 @@ func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Add
 }
 
 // ReleaseRead is Release starting from handles (and blocks) the caller has
-// already read (snap, from a Read of its own that asked for them), saving
-// round trips; after a lost compare-and-swap it reads them again.
+// already read (snap, from a Read of its own that asked for them and for
+// Config, whose ipCooldownSeconds applies), saving round trips; after a
+// lost compare-and-swap it reads them again.
 func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, handles ...string) ([]netip.Addr, error) {
 	unlock, err := a.lock(ctx)
 	if err != nil {
@@ -44,9 +45,14 @@ func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, h
 }
 
 func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, handles []string) ([]netip.Addr, error) {
+	// A caller's snapshot without Config may simply not have asked for it:
+	// it is read with the blocks, so that ipCooldownSeconds is never
+	// skipped (a cluster Windows nodes work in always has the object).
+	needConfig := snap != nil && snap.Config == nil
 	if snap == nil {
 		var err error
-		if snap, err = a.Store.Read(ctx, datastore.Query{Handles: handles}); err != nil {
+		q := datastore.Query{Handles: handles, Config: true, Pools: true, Node: a.Host}
+		if snap, err = a.Store.Read(ctx, q); err != nil {
 			return nil, err
 		}
 	}
@@ -72,25 +78,35 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 			missing = append(missing, c)
 		}
 	}
-	if len(missing) > 0 {
-		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: missing})
+	cfg := snap.Config
+	if len(missing) > 0 || needConfig {
+		s2, err := a.Store.Read(ctx, datastore.Query{Blocks: missing, Config: needConfig})
 		if err != nil {
 			return nil, err
 		}
 		maps.Copy(blocks, s2.Blocks)
+		if needConfig {
+			cfg = s2.Config
+		}
 	}
+	cooldown := 0 // no IPAMConfig object: Calico's default
+	if cfg != nil {
+		cooldown = cfg.IPCooldownSeconds
+	}
+	now := a.now()
 	var c datastore.Change
 	var freed []netip.Addr
+	var emptied []datastore.Block
 	for _, cidr := range slices.SortedFunc(maps.Keys(blocks), func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) }) {
 		b := blocks[cidr]
-		blk := b.Value
+		blk := cloneBlock(b.Value)
 		n := 0
 		for _, h := range handles {
 			if _, ok := snap.Handles[h]; !ok {
 				continue
 			}
 			freed = append(freed, addrsOf(&blk, h)...)
-			n += release(&blk, h)
+			n += release(&blk, h, now, cooldown)
 		}
 		switch {
 		case n == 0:
@@ -98,6 +114,9 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 			c.Blocks = append(c.Blocks, datastore.Write[datastore.Block]{Op: datastore.Delete, Value: blk, Rev: b.Rev})
 		default:
 			c.Blocks = append(c.Blocks, datastore.Write[datastore.Block]{Op: datastore.Update, Value: blk, Rev: b.Rev})
+			if isEmpty(&blk) {
+				emptied = append(emptied, blk)
+			}
 		}
 	}
 	for _, h := range handles {
@@ -109,8 +128,9 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 		return nil, err
 	}
 	if len(freed) > 0 {
-		slog.Info("released addresses", "handles", handles, "addresses", freed)
+		slog.Info("released addresses", "handles", handles, "addresses", freed, "cooldownSeconds", cooldown)
 	}
+	a.ensureConsistentAffinity(ctx, snap, emptied)
 	return freed, nil
 }
 

@@ -297,6 +297,11 @@ func (c *call) del() error {
 	q := datastore.Query{Endpoints: []datastore.WEPKey{k}}
 	if c.calicoIPAM() {
 		q.Handles = handles
+		// The release needs the config (ipCooldownSeconds), the pools and the
+		// Node (an emptied block whose pool no longer selects the node is
+		// released); with ClusterInfo and Reservations, the node-local cache
+		// serves them on Kubernetes.
+		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = true, true, true, true, c.node
 		// The pod's address is most likely in the node's current block:
 		// read it now rather than after the handle.
 		if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {

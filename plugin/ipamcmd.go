@@ -73,7 +73,9 @@ func ipamDel(args *skel.CmdArgs) error {
 	}
 	defer c.close()
 	handles := append([]string{c.handleID()}, c.legacyHandles()...)
-	q := datastore.Query{Handles: handles}
+	// Config, Pools and the Node serve the release (see del); the rest
+	// completes what the node-local cache serves.
+	q := datastore.Query{Handles: handles, Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: c.node}
 	if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {
 		q.Blocks = []netip.Prefix{hint} // read with the handles: usually the pod's block
 	}

@@ -112,6 +112,14 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			return err
 		})
 	}
+	if q.AllBlocks {
+		add(list(blockPrefix("ipv4")), func(kv keyValue) error {
+			var b datastore.Block
+			err := decodeValue(kv, &b)
+			snap.Blocks[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: revString(kv.ModRevision)}
+			return err
+		})
+	}
 	for _, k := range q.Endpoints {
 		add(get(endpointKey(k)), func(kv keyValue) error {
 			w, err := decodeEndpoint(kv)

@@ -87,13 +87,29 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			return err
 		})
 	}
-	if q.Affinities != "" {
+	if q.Affinities != "" && len(q.AffinityCIDRs) == 0 {
 		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
 		tasks = append(tasks, func(ctx context.Context) error {
 			affs, err := s.hostAffinities(ctx, q.Affinities)
 			locked(func() { snap.Affinities = affs })
 			return err
 		})
+	}
+	if q.Affinities != "" && len(q.AffinityCIDRs) > 0 {
+		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
+		for _, cidr := range q.AffinityCIDRs {
+			tasks = append(tasks, func(ctx context.Context) error {
+				o, err := getObject[affinitySpec](ctx, s, blockAffinities, affinityName(q.Affinities, cidr))
+				if o == nil || err != nil || o.Spec.Node != q.Affinities || (o.Spec.Type != "" && o.Spec.Type != affinityTypeHost) {
+					return err
+				}
+				a, err := toAffinity(o)
+				locked(func() {
+					snap.Affinities = append(snap.Affinities, datastore.Versioned[datastore.Affinity]{Value: a, Rev: o.Metadata.ResourceVersion})
+				})
+				return err
+			})
+		}
 	}
 	for _, id := range q.Handles {
 		tasks = append(tasks, func(ctx context.Context) error {
@@ -116,6 +132,23 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 			locked(func() {
 				snap.Blocks[cidr] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
 			})
+			return err
+		})
+	}
+	if q.AllBlocks {
+		tasks = append(tasks, func(ctx context.Context) error {
+			objs, err := listObjects[blockSpec](ctx, s, ipamBlocks, "")
+			for _, o := range objs {
+				b, berr := toBlock(o)
+				if berr != nil {
+					return berr
+				}
+				if b.CIDR.Addr().Is4() {
+					locked(func() {
+						snap.Blocks[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
+					})
+				}
+			}
 			return err
 		})
 	}

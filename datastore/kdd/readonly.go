@@ -47,11 +47,13 @@ type ipamConfigSpec struct {
 	StrictAffinity     bool `json:"strictAffinity"`
 	AutoAllocateBlocks bool `json:"autoAllocateBlocks"`
 	MaxBlocksPerHost   int  `json:"maxBlocksPerHost"`
+	IPCooldownSeconds  int  `json:"ipCooldownSeconds"`
 }
 
 func toIPAMConfig(o *object[ipamConfigSpec]) *datastore.IPAMConfig {
 	return &datastore.IPAMConfig{StrictAffinity: o.Spec.StrictAffinity,
-		AutoAllocateBlocks: o.Spec.AutoAllocateBlocks, MaxBlocksPerHost: o.Spec.MaxBlocksPerHost}
+		AutoAllocateBlocks: o.Spec.AutoAllocateBlocks, MaxBlocksPerHost: o.Spec.MaxBlocksPerHost,
+		IPCooldownSeconds: o.Spec.IPCooldownSeconds}
 }
 
 type clusterInfoSpec struct {

@@ -76,6 +76,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"WorkloadEndpointAbsent", testEndpointAbsent},
 		{"ConcurrentHandleIncrements", testConcurrentIncrements},
 	}
+	cases = append(cases, parityCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s, seed := newStore(t)
