@@ -18,16 +18,35 @@ import (
 func TestMain(m *testing.M) { kastest.Main(m) }
 
 // newTestStore returns a Store with the CNI plugin's identity on the shared
-// server, emptied of Calico objects, nodes and pods.
+// server with the v1 CRDs, emptied of Calico objects, nodes and pods.
 func newTestStore(t testing.TB) (*Store, *kastest.Server) {
 	t.Helper()
-	srv := kastest.Shared(t)
-	return storeFor(t, srv.CNIKubeconfig(t)), srv
+	return newTestStoreIn(t, kastest.CRDsV1)
+}
+
+// newTestStoreIn is newTestStore on the shared server with the CRD set
+// crds, in the group Calico uses there (configured, not discovered).
+func newTestStoreIn(t testing.TB, crds kastest.CRDSet) (*Store, *kastest.Server) {
+	t.Helper()
+	srv := kastest.SharedWith(t, crds)
+	return storeIn(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion()), srv
+}
+
+// bothGroups runs test once on a v1 cluster and once on a v3 one.
+func bothGroups(t *testing.T, test func(t *testing.T, crds kastest.CRDSet)) {
+	for _, crds := range []kastest.CRDSet{kastest.CRDsV1, kastest.CRDsV3} {
+		t.Run(crds.String(), func(t *testing.T) { test(t, crds) })
+	}
 }
 
 func storeFor(t testing.TB, kubeconfig string) *Store {
 	t.Helper()
-	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}})
+	return storeIn(t, kubeconfig, GroupV1.String())
+}
+
+func storeIn(t testing.TB, kubeconfig, group string) *Store {
+	t.Helper()
+	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}, APIGroup: group})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +60,14 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
+// TestIntegrationContract runs the contract suite on a cluster with
+// Calico's v1 CRDs and on one with its v3 CRDs.
 func TestIntegrationContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) (datastore.Store, storetest.Seeder) {
-		s, srv := newTestStore(t)
-		return s, seeder{srv}
+	bothGroups(t, func(t *testing.T, crds kastest.CRDSet) {
+		storetest.Run(t, func(t *testing.T) (datastore.Store, storetest.Seeder) {
+			s, srv := newTestStoreIn(t, crds)
+			return s, seeder{srv}
+		})
 	})
 }
 
