@@ -88,7 +88,7 @@ func TestIntegrationKDDWiring(t *testing.T) {
 		nc   NetConf
 		key  string
 	}{
-		{"v3 API group", NetConf{CalicoAPIGroup: "projectcalico.org/v3", Kubernetes: nc.Kubernetes}, "calico_api_group"},
+		{"unknown API group", NetConf{CalicoAPIGroup: "projectcalico.org", Kubernetes: nc.Kubernetes}, "calico_api_group"},
 		{"kubeconfig missing", NetConf{Kubernetes: KubernetesConf{Kubeconfig: filepath.Join(t.TempDir(), "absent")}}, "kubernetes.kubeconfig"},
 	} {
 		_, err := openKDD(&tc.nc)

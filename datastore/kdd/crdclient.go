@@ -83,9 +83,9 @@ func (c *crdClient) read(ctx context.Context, f func(g *APIGroup) error) error {
 	}
 	err = f(g)
 	if err != nil && c.rediscover(ctx, g, err) {
-		return f(c.current())
+		err = f(c.current())
 	}
-	return err
+	return c.explain(g, err)
 }
 
 // write runs a request once: a write refused as not served wrote nothing,
@@ -99,7 +99,16 @@ func (c *crdClient) write(ctx context.Context, f func(g *APIGroup) error) error 
 	if err != nil {
 		c.rediscover(ctx, g, err)
 	}
-	return err
+	return c.explain(g, err)
+}
+
+// explain names calico_api_group in a not-served error of a configured
+// group: the likeliest cause is that it names the wrong one.
+func (c *crdClient) explain(g *APIGroup, err error) error {
+	if err == nil || c.discover || !k8s.IsNotServed(err) {
+		return err
+	}
+	return fmt.Errorf("%w (calico_api_group is %s: is that the group of Calico's CRDs on this cluster?)", err, g)
 }
 
 func (c *crdClient) Get(ctx context.Context, r k8s.Resource, name string, out any) error {

@@ -89,6 +89,9 @@ func (s *Store) APIGroup() *APIGroup { return s.c.current() }
 // failed ones included.
 func (s *Store) Requests() int64 { return s.c.Requests() }
 
+// Server is the API server's URL.
+func (s *Store) Server() string { return s.c.Server() }
+
 // Close releases idle connections of a client the Store made itself.
 func (s *Store) Close() error {
 	if s.own {
