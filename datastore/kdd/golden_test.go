@@ -83,8 +83,10 @@ func testGoldenObjects(t *testing.T, crds kastest.CRDSet) {
 // TestIntegrationLongHostAffinity: a host name too long for
 // <host>-<block> is cut and hashed as Calico does, the label still finds it,
 // and another host sharing its first 226 characters keeps its own.
-func TestIntegrationLongHostAffinity(t *testing.T) {
-	s, srv := newTestStore(t)
+func TestIntegrationLongHostAffinity(t *testing.T) { bothGroups(t, testLongHostAffinity) }
+
+func testLongHostAffinity(t *testing.T, crds kastest.CRDSet) {
+	s, srv := newTestStoreIn(t, crds)
 	long := strings.Repeat("h", 239)
 	other := strings.Repeat("h", 240)
 	commit(t, s, datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{
@@ -92,7 +94,7 @@ func TestIntegrationLongHostAffinity(t *testing.T) {
 		{Op: datastore.Create, Value: datastore.Affinity{Host: other, CIDR: goldenBlock, State: datastore.AffinityConfirmed}},
 	}})
 	name := strings.Repeat("h", 226) + "-10-244-5-0-26-ed25fc94f02" // sha256sum of "<host>+10-244-5-0-26"
-	got := stored(t, srv, kastest.CalicoPath("blockaffinities", name))
+	got := stored(t, srv, srv.CalicoPath("blockaffinities", name))
 	if spec := got["spec"].(map[string]any); spec["node"] != long {
 		t.Errorf("affinity %s is of node %v", name, spec["node"])
 	}

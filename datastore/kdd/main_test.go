@@ -39,11 +39,8 @@ func bothGroups(t *testing.T, test func(t *testing.T, crds kastest.CRDSet)) {
 	}
 }
 
-func storeFor(t testing.TB, kubeconfig string) *Store {
-	t.Helper()
-	return storeIn(t, kubeconfig, GroupV1.String())
-}
-
+// storeIn is a Store with kubeconfig's identity in group (as
+// calico_api_group names it).
 func storeIn(t testing.TB, kubeconfig, group string) *Store {
 	t.Helper()
 	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}, APIGroup: group})
