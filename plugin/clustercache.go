@@ -28,10 +28,8 @@ type cachedStore struct {
 	path string
 	node string
 	now  func() time.Time
-	// groupPath is where a discovered API group is kept, and groupAtOpen
-	// the group known when the Store was opened ("" and nil off KDD).
-	groupPath   string
-	groupAtOpen *kdd.APIGroup
+	// groupPath is where a discovered API group is kept.
+	groupPath string
 }
 
 type clusterEntry struct {
@@ -45,11 +43,8 @@ type clusterEntry struct {
 }
 
 func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
-	c := &cachedStore{Store: s, node: node, now: time.Now, path: stateFile(nc, "cluster-cache-"+nc.Name+"-"+node+".json")}
-	if ks, ok := s.(*kdd.Store); ok {
-		c.groupPath, c.groupAtOpen = apiGroupFile(nc), ks.APIGroup()
-	}
-	return c
+	return &cachedStore{Store: s, node: node, now: time.Now, path: stateFile(nc, "cluster-cache-"+nc.Name+"-"+node+".json"),
+		groupPath: apiGroupFile(nc)}
 }
 
 // The API group a discovering Store found is kept on the node with no TTL:
@@ -92,16 +87,13 @@ func (c *cachedStore) Close() error {
 // again) during this call.
 func (c *cachedStore) keepAPIGroup() {
 	ks, ok := c.Store.(*kdd.Store)
-	if !ok || c.groupPath == "" {
+	if !ok {
 		return
 	}
-	g := ks.APIGroup()
-	if g == nil || g == c.groupAtOpen {
-		return
-	}
-	if b, err := json.Marshal(apiGroupEntry{Server: ks.Server(), Group: g.String()}); err == nil {
-		writeFileAtomic(c.groupPath, b)
-		c.groupAtOpen = g
+	if g := ks.Discovered(); g != nil {
+		if b, err := json.Marshal(apiGroupEntry{Server: ks.Server(), Group: g.String()}); err == nil {
+			writeFileAtomic(c.groupPath, b)
+		}
 	}
 }
 

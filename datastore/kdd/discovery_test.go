@@ -80,15 +80,15 @@ func TestIntegrationDiscovery(t *testing.T) {
 			}
 			before := c.Requests()
 			read(s)
-			if s.APIGroup() != tc.want || c.Requests()-before != 2 {
-				t.Errorf("discovered %v with %d requests, want %v with 2 (discovery, read)", s.APIGroup(), c.Requests()-before, tc.want)
+			if s.APIGroup() != tc.want || s.Discovered() != tc.want || c.Requests()-before != 2 {
+				t.Errorf("discovered %v with %d requests, want %v with 2 (discovery, read)", s.Discovered(), c.Requests()-before, tc.want)
 			}
 			// An earlier process's answer costs nothing.
 			s = NewDiscovering(c, tc.want)
 			before = c.Requests()
 			read(s)
-			if c.Requests()-before != 1 {
-				t.Errorf("read with a known group: %d requests, want 1", c.Requests()-before)
+			if c.Requests()-before != 1 || s.Discovered() != nil {
+				t.Errorf("read with a known group: %d requests, discovered %v; want 1 request, no discovery", c.Requests()-before, s.Discovered())
 			}
 			// A known group the cluster no longer serves.
 			other := GroupV3
@@ -101,7 +101,7 @@ func TestIntegrationDiscovery(t *testing.T) {
 			s = NewDiscovering(c, other)
 			before = c.Requests()
 			read(s)
-			if s.APIGroup() != tc.want || c.Requests()-before != 3 {
+			if s.APIGroup() != tc.want || s.Discovered() != tc.want || c.Requests()-before != 3 {
 				t.Errorf("after %v stopped being served: %v with %d requests, want %v with 3 (failed read, discovery, read)",
 					other, s.APIGroup(), c.Requests()-before, tc.want)
 			}

@@ -85,6 +85,18 @@ func newStore(c *crdClient) *Store {
 // nil while a discovering Store has not needed it yet.
 func (s *Store) APIGroup() *APIGroup { return s.c.current() }
 
+// Discovered is the group this Store asked the server for, nil if it did
+// not (its group was configured, or known and still served): what a caller
+// keeps for the next Store.
+func (s *Store) Discovered() *APIGroup {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	if !s.c.asked {
+		return nil
+	}
+	return s.c.g
+}
+
 // Requests is the number of API requests this Store's client has sent,
 // failed ones included.
 func (s *Store) Requests() int64 { return s.c.Requests() }
