@@ -61,7 +61,7 @@ func testAccessRefused(t *testing.T, crds kastest.CRDSet) {
 			put, []string{`permission to patch pods/status in namespace "default"`, `"patch" on "pods/status"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.op(storeIn(t, tc.kubeconfig(), srv.CalicoAPIVersion()))
+			err := tc.op(storeFor(t, tc.kubeconfig(), srv.CalicoAPIVersion()))
 			if !errors.Is(err, datastore.ErrUnauthorized) {
 				t.Fatalf("error %v, want ErrUnauthorized", err)
 			}
@@ -73,7 +73,7 @@ func testAccessRefused(t *testing.T, crds kastest.CRDSet) {
 		})
 	}
 	// The full role may do all of it.
-	s := storeIn(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion())
+	s := storeFor(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion())
 	if _, err := s.Read(testCtx(t), datastore.Query{Config: true, Affinities: goldenHost}); err != nil {
 		t.Errorf("Read with calico-cni-plugin's permissions: %v", err)
 	}

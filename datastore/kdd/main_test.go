@@ -29,7 +29,7 @@ func newTestStore(t testing.TB) (*Store, *kastest.Server) {
 func newTestStoreIn(t testing.TB, crds kastest.CRDSet) (*Store, *kastest.Server) {
 	t.Helper()
 	srv := kastest.SharedWith(t, crds)
-	return storeIn(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion()), srv
+	return storeFor(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion()), srv
 }
 
 // bothGroups runs test once on a v1 cluster and once on a v3 one.
@@ -39,11 +39,15 @@ func bothGroups(t *testing.T, test func(t *testing.T, crds kastest.CRDSet)) {
 	}
 }
 
-// storeIn is a Store with kubeconfig's identity in group (as
-// calico_api_group names it).
-func storeIn(t testing.TB, kubeconfig, group string) *Store {
+// storeFor is a Store with kubeconfig's identity, in crd.projectcalico.org/v1
+// or in the group given (as calico_api_group names it).
+func storeFor(t testing.TB, kubeconfig string, group ...string) *Store {
 	t.Helper()
-	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}, APIGroup: group})
+	g := GroupV1.String()
+	if len(group) > 0 {
+		g = group[0]
+	}
+	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}, APIGroup: g})
 	if err != nil {
 		t.Fatal(err)
 	}
