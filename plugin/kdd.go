@@ -71,7 +71,7 @@ func openKDD(nc *NetConf) (datastore.Store, error) {
 	}
 	g, err := kdd.ParseAPIGroup(group)
 	if err != nil {
-		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: err.Error()}
+		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: kdd.ErrUnknownAPIGroup.Error()}
 	}
 	c, err := kubeClient(nc)
 	if err != nil {

@@ -1,6 +1,7 @@
 package kdd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,9 +68,12 @@ func ParseAPIGroup(s string) (*APIGroup, error) {
 	case strings.EqualFold(s, GroupV1.String()), strings.EqualFold(s, GroupV1.group):
 		return GroupV1, nil
 	}
-	return nil, fmt.Errorf("calico_api_group %q is not one of Calico's API groups: leave it empty to discover the group, "+
-		"or set %s (Calico's default) or %s (Calico v3.32+ installed with projectcalico.org/v3 CRDs)", s, GroupV1, GroupV3)
+	return nil, fmt.Errorf("calico_api_group %q is %w", s, ErrUnknownAPIGroup)
 }
+
+// ErrUnknownAPIGroup is a calico_api_group that ParseAPIGroup refuses.
+var ErrUnknownAPIGroup = errors.New("not one of Calico's API groups: leave calico_api_group empty to discover the group, " +
+	"or set " + GroupV1.String() + " (Calico's default) or " + GroupV3.String() + " (Calico v3.32+ installed with projectcalico.org/v3 CRDs)")
 
 // CheckAPIGroup accepts the calico_api_group values this backend serves.
 func CheckAPIGroup(s string) error {
