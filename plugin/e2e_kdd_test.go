@@ -387,8 +387,8 @@ func testKDDAPIGroup(t *testing.T, crds kastest.CRDSet) {
 	h.mustAdd(c)
 	h.conf["calico_api_group"] = other
 	d := h.kubePod("web-d", nil)
-	if _, err := h.add(d); err == nil || !strings.Contains(err.Error(), "calico_api_group is "+other) {
-		t.Errorf("ADD with calico_api_group %s on a %s cluster: %v, want an error naming calico_api_group", other, want, err)
+	if _, err := h.add(d); cniCode(err) != 7 || !strings.Contains(err.Error(), "configured calico_api_group "+other) {
+		t.Errorf("ADD with calico_api_group %s on a %s cluster: %v, want code 7 naming calico_api_group", other, want, err)
 	}
 	h.conf["calico_api_group"] = "projectcalico.org"
 	if _, err := h.add(d); cniCode(err) != 7 || !strings.Contains(err.Error(), "calico_api_group") {

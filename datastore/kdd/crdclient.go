@@ -2,6 +2,7 @@ package kdd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -108,8 +109,12 @@ func (c *crdClient) explain(g *APIGroup, err error) error {
 	if err == nil || c.discover || !k8s.IsNotServed(err) {
 		return err
 	}
-	return fmt.Errorf("%w (calico_api_group is %s: is that the group of Calico's CRDs on this cluster?)", err, g)
+	return fmt.Errorf("%w %s: %w", ErrAPIGroupNotServed, g, err)
 }
+
+// ErrAPIGroupNotServed is a configured calico_api_group whose resources the
+// cluster does not serve.
+var ErrAPIGroupNotServed = errors.New("the Kubernetes API does not serve Calico's resources in the configured calico_api_group")
 
 func (c *crdClient) Get(ctx context.Context, r k8s.Resource, name string, out any) error {
 	return c.read(ctx, func(g *APIGroup) error { return c.Client.Get(ctx, g.resource(r), name, out) })
