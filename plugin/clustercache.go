@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/kdd"
 )
 
 // clusterCacheTTL is how long a node serves the cluster-wide objects every
@@ -27,6 +28,8 @@ type cachedStore struct {
 	path string
 	node string
 	now  func() time.Time
+	// groupPath is where a discovered API group is kept.
+	groupPath string
 }
 
 type clusterEntry struct {
@@ -40,7 +43,58 @@ type clusterEntry struct {
 }
 
 func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
-	return &cachedStore{Store: s, node: node, now: time.Now, path: stateFile(nc, "cluster-cache-"+nc.Name+"-"+node+".json")}
+	return &cachedStore{Store: s, node: node, now: time.Now, path: stateFile(nc, "cluster-cache-"+nc.Name+"-"+node+".json"),
+		groupPath: apiGroupFile(nc)}
+}
+
+// The API group a discovering Store found is kept on the node with no TTL:
+// Calico's group changes only when Calico is reinstalled or migrated, and
+// the Store discovers again by itself when a request finds the kept group
+// no longer served. So discovery costs one request on a node's first call,
+// and none after.
+
+type apiGroupEntry struct {
+	Server string // the API server it was discovered on
+	Group  string
+}
+
+func apiGroupFile(nc *NetConf) string { return stateFile(nc, "api-group-"+nc.Name+".json") }
+
+// knownAPIGroup is the group an earlier call discovered on server, or nil.
+func knownAPIGroup(nc *NetConf, server string) *kdd.APIGroup {
+	b, err := os.ReadFile(apiGroupFile(nc))
+	if err != nil {
+		return nil
+	}
+	var e apiGroupEntry
+	if json.Unmarshal(b, &e) != nil || e.Server != server {
+		return nil
+	}
+	g, err := kdd.ParseAPIGroup(e.Group)
+	if err != nil {
+		return nil
+	}
+	return g
+}
+
+// Close keeps the API group, then closes the Store.
+func (c *cachedStore) Close() error {
+	c.keepAPIGroup()
+	return c.Store.Close()
+}
+
+// keepAPIGroup writes down a group the Store discovered (or discovered
+// again) during this call.
+func (c *cachedStore) keepAPIGroup() {
+	ks, ok := c.Store.(*kdd.Store)
+	if !ok {
+		return
+	}
+	if g := ks.Discovered(); g != nil {
+		if b, err := json.Marshal(apiGroupEntry{Server: ks.Server(), Group: g.String()}); err == nil {
+			writeFileAtomic(c.groupPath, b)
+		}
+	}
 }
 
 func (c *cachedStore) load() *clusterEntry {

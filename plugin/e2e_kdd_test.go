@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,7 +27,15 @@ import (
 
 func newKDDHarness(t testing.TB) *harness {
 	t.Helper()
-	h := &harness{t: t, kas: kastest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
+	return newKDDHarnessIn(t, kastest.CRDsV1)
+}
+
+// newKDDHarnessIn is a harness on the shared server with the CRD set crds.
+// calico_api_group is left unset: the plugin discovers the group, as Calico
+// does, and keeps it on the node.
+func newKDDHarnessIn(t testing.TB, crds kastest.CRDSet) *harness {
+	t.Helper()
+	h := &harness{t: t, kas: kastest.SharedWith(t, crds), block: netip.MustParsePrefix("10.244.5.0/26")}
 	h.kas.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: h.block, BlockSize: 26, NATOutgoing: true})
 	h.kas.PutIPAMConfig(t, true, true, 0)
 	ready := true
@@ -55,8 +65,16 @@ func (h *harness) annotations(name string) map[string]string {
 
 func (h *harness) calicoList(plural string) []map[string]any {
 	var l struct{ Items []map[string]any }
-	h.kas.Object(h.t, kastest.CalicoPath(plural, ""), &l)
+	h.kas.Object(h.t, h.kas.CalicoPath(plural, ""), &l)
 	return l.Items
+}
+
+// kddGroups runs a KDD lifecycle test on a cluster with Calico's v1 CRDs
+// and on one with its v3 CRDs.
+func kddGroups(t *testing.T, test func(t *testing.T, crds kastest.CRDSet)) {
+	for _, crds := range []kastest.CRDSet{kastest.CRDsV1, kastest.CRDsV3} {
+		t.Run(crds.String(), func(t *testing.T) { test(t, crds) })
+	}
 }
 
 // kddLeakCheck: no IPAM handles, no allocations beside the reservations,
@@ -88,8 +106,10 @@ func (h *harness) kddLeakCheck() {
 	}
 }
 
-func TestKDDAddCheckDelIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDAddCheckDelIntegration(t *testing.T) { kddGroups(t, testKDDAddCheckDel) }
+
+func testKDDAddCheckDel(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	rt := h.kubePod("web-0", map[string]string{"app": "web"})
 	res := h.mustAdd(rt)
 	if res.IPs[0].Address.String() != "10.244.5.3/26" {
@@ -108,13 +128,13 @@ func TestKDDAddCheckDelIntegration(t *testing.T) {
 			Attributes  []map[string]any
 		}
 	}
-	h.kas.Object(t, kastest.CalicoPath("ipamblocks", "10-244-5-0-26"), &blk)
+	h.kas.Object(t, h.kas.CalicoPath("ipamblocks", "10-244-5-0-26"), &blk)
 	if blk.Spec.Affinity != "host:"+node || len(blk.Spec.Allocations) != 64 || *blk.Spec.Allocations[3] != 1 ||
 		blk.Spec.Attributes[0]["handle_id"] != "windows-reserved-ipam-handle" {
 		t.Fatalf("IPAMBlock = %+v", blk.Spec)
 	}
 	var handle struct{ Spec map[string]any }
-	h.kas.Object(t, kastest.CalicoPath("ipamhandles", "calico.cid-web-0"), &handle)
+	h.kas.Object(t, h.kas.CalicoPath("ipamhandles", "calico.cid-web-0"), &handle)
 	if handle.Spec["handleID"] != "Calico.cid-web-0" {
 		t.Fatalf("IPAMHandle = %+v", handle.Spec)
 	}
@@ -122,8 +142,12 @@ func TestKDDAddCheckDelIntegration(t *testing.T) {
 		Metadata struct{ Labels map[string]string }
 		Spec     map[string]any
 	}
-	h.kas.Object(t, kastest.CalicoPath("blockaffinities", node+"-10-244-5-0-26"), &aff)
-	if aff.Spec["state"] != "confirmed" || aff.Spec["deleted"] != "false" || aff.Metadata.Labels["projectcalico.org/hostname-hash"] == "" {
+	h.kas.Object(t, h.kas.CalicoPath("blockaffinities", node+"-10-244-5-0-26"), &aff)
+	var notDeleted any = "false" // v1's string; v3 has a boolean
+	if crds == kastest.CRDsV3 {
+		notDeleted = false
+	}
+	if aff.Spec["state"] != "confirmed" || aff.Spec["deleted"] != notDeleted || aff.Metadata.Labels["projectcalico.org/hostname-hash"] == "" {
 		t.Fatalf("BlockAffinity = %+v", aff)
 	}
 
@@ -144,8 +168,10 @@ func TestKDDAddCheckDelIntegration(t *testing.T) {
 }
 
 // Pod deleted from the API before the runtime's DEL: the DEL still cleans up.
-func TestKDDDelAfterPodDeletedIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDDelAfterPodDeletedIntegration(t *testing.T) { kddGroups(t, testKDDDelAfterPodDeleted) }
+
+func testKDDDelAfterPodDeleted(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	rt := h.kubePod("web-0", nil)
 	h.mustAdd(rt)
 	h.kas.DeletePod(t, "default", "web-0")
@@ -156,8 +182,10 @@ func TestKDDDelAfterPodDeletedIntegration(t *testing.T) {
 }
 
 // The DEL of an old sandbox keeps the new sandbox's annotations.
-func TestKDDOldSandboxDelIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDOldSandboxDelIntegration(t *testing.T) { kddGroups(t, testKDDOldSandboxDel) }
+
+func testKDDOldSandboxDel(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	old := h.kubePod("web-0", nil)
 	h.mustAdd(old)
 	newer := pod("web-0", h.namespace())
@@ -179,8 +207,10 @@ func TestKDDOldSandboxDelIntegration(t *testing.T) {
 	h.leakCheck()
 }
 
-func TestKDDConcurrentAddsIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDConcurrentAddsIntegration(t *testing.T) { kddGroups(t, testKDDConcurrentAdds) }
+
+func testKDDConcurrentAdds(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	rts := make([]*libcni.RuntimeConf, 20)
 	for i := range rts {
 		rts[i] = h.kubePod(fmt.Sprintf("p%02d", i), nil)
@@ -191,8 +221,10 @@ func TestKDDConcurrentAddsIntegration(t *testing.T) {
 }
 
 // An HNS failure after IPAM: nothing is left in the CRDs or on the pod.
-func TestKDDFaultLeavesNothingIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDFaultLeavesNothingIntegration(t *testing.T) { kddGroups(t, testKDDFaultLeavesNothing) }
+
+func testKDDFaultLeavesNothing(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	rt := h.kubePod("web-0", nil)
 	if err := h.sim.InjectFault(context.Background(), "AttachEndpoint", hns.NamespaceAttachFailed, 1); err != nil {
 		t.Fatal(err)
@@ -205,8 +237,10 @@ func TestKDDFaultLeavesNothingIntegration(t *testing.T) {
 
 // A token the API server refuses, and an identity missing a permission of
 // the calico-cni-plugin role: clear errors, nothing left behind.
-func TestKDDAccessErrorsIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDAccessErrorsIntegration(t *testing.T) { kddGroups(t, testKDDAccessErrors) }
+
+func testKDDAccessErrors(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	rt := h.kubePod("web-0", nil)
 	h.conf["kubernetes"] = map[string]any{"kubeconfig": h.kas.WriteKubeconfig(t, "stale", "expired-token")}
 	_, err := h.add(rt)
@@ -228,8 +262,10 @@ func TestKDDAccessErrorsIntegration(t *testing.T) {
 }
 
 // Pool annotations on the namespace pick the pool (Calico's ipv4pools).
-func TestKDDPoolAnnotationIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDPoolAnnotationIntegration(t *testing.T) { kddGroups(t, testKDDPoolAnnotation) }
+
+func testKDDPoolAnnotation(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	other := netip.MustParsePrefix("10.250.0.0/26")
 	h.kas.PutIPPool(t, datastore.IPPool{Name: "pool2", CIDR: other, BlockSize: 26})
 	h.kas.PutNamespace(t, "default", nil, map[string]string{"cni.projectcalico.org/ipv4pools": `["pool2"]`})
@@ -276,8 +312,10 @@ func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
 }
 
 // GC and STATUS on the Kubernetes datastore.
-func TestKDDGCAndStatusIntegration(t *testing.T) {
-	h := newKDDHarness(t)
+func TestKDDGCAndStatusIntegration(t *testing.T) { kddGroups(t, testKDDGCAndStatus) }
+
+func testKDDGCAndStatus(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
 	keep, stale := h.kubePod("keep", nil), h.kubePod("stale", nil)
 	h.mustAdd(keep)
 	h.mustAdd(stale)
@@ -299,4 +337,68 @@ func TestKDDGCAndStatusIntegration(t *testing.T) {
 	if err := h.cni.GetStatusNetworkList(ctx(t), h.list("1.1.0")); cniCode(err) != 50 {
 		t.Fatalf("STATUS without datastoreReady: %v, want 50", err)
 	}
+}
+
+// calico_api_group: unset, the plugin discovers the group once and keeps it
+// on the node; a kept group the cluster no longer serves (Calico migrated to
+// the other group) is discovered again within the same call; set, it is
+// used as it is, and a wrong one fails with an error naming it, leaving
+// nothing behind.
+func TestKDDAPIGroupIntegration(t *testing.T) { kddGroups(t, testKDDAPIGroup) }
+
+func testKDDAPIGroup(t *testing.T, crds kastest.CRDSet) {
+	h := newKDDHarnessIn(t, crds)
+	want, other := h.kas.CalicoAPIVersion(), "crd.projectcalico.org/v1"
+	if want == other {
+		other = "projectcalico.org/v3"
+	}
+	kept := filepath.Join(filepath.Dir(h.conf["ipam_lock_file"].(string)), "api-group-Calico.json")
+	readKept := func() (e struct{ Server, Group string }) {
+		t.Helper()
+		b, err := os.ReadFile(kept)
+		if err != nil {
+			t.Fatalf("the discovered group was not kept: %v", err)
+		}
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a := h.kubePod("web-a", nil)
+	h.mustAdd(a)
+	e := readKept()
+	if e.Group != want || e.Server == "" {
+		t.Fatalf("kept %+v, want group %s", e, want)
+	}
+	// A kept group that is not served any more.
+	e.Group = other
+	b, _ := json.Marshal(e)
+	if err := os.WriteFile(kept, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bPod := h.kubePod("web-b", nil)
+	h.mustAdd(bPod)
+	if g := readKept().Group; g != want {
+		t.Errorf("after the kept group stopped being served: kept %s, want %s", g, want)
+	}
+	// Configured.
+	h.conf["calico_api_group"] = strings.ToUpper(want) // Calico compares case-insensitively
+	c := h.kubePod("web-c", nil)
+	h.mustAdd(c)
+	h.conf["calico_api_group"] = other
+	d := h.kubePod("web-d", nil)
+	if _, err := h.add(d); cniCode(err) != 7 || !strings.Contains(err.Error(), "configured calico_api_group "+other) {
+		t.Errorf("ADD with calico_api_group %s on a %s cluster: %v, want code 7 naming calico_api_group", other, want, err)
+	}
+	h.conf["calico_api_group"] = "projectcalico.org"
+	if _, err := h.add(d); cniCode(err) != 7 || !strings.Contains(err.Error(), "calico_api_group") {
+		t.Errorf("ADD with calico_api_group projectcalico.org: %v, want code 7 naming the key", err)
+	}
+	delete(h.conf, "calico_api_group")
+	for _, rt := range []*libcni.RuntimeConf{a, bPod, c, d} {
+		if err := h.del(rt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.leakCheck()
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
@@ -44,7 +45,7 @@ func toCNIError(err error) *types.Error {
 	var ae *ArgsError
 	code := uint(types.ErrInternal)
 	switch {
-	case errors.As(err, &ce):
+	case errors.As(err, &ce), errors.Is(err, kdd.ErrAPIGroupNotServed):
 		code = types.ErrInvalidNetworkConfig
 	case errors.As(err, &ae):
 		code = types.ErrInvalidEnvironmentVariables

@@ -61,21 +61,26 @@ func kubeClient(nc *NetConf) (*k8s.Client, error) {
 
 // openKDD opens the Kubernetes datastore. It reads the kubeconfig (a
 // ConfigError if it cannot be used) but does not contact the server.
-// calico_api_group (or CALICO_API_GROUP) may be empty or
-// crd.projectcalico.org/v1; projectcalico.org/v3 is a ConfigError.
+// calico_api_group (or CALICO_API_GROUP) names Calico's API group; unset,
+// the group is discovered as Calico does, and the answer kept on the node
+// (see knownAPIGroup), so that only the first call pays for the discovery.
 func openKDD(nc *NetConf) (datastore.Store, error) {
 	group := nc.CalicoAPIGroup
 	if group == "" {
 		group = os.Getenv("CALICO_API_GROUP")
 	}
-	if err := kdd.CheckAPIGroup(group); err != nil {
-		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: err.Error()}
+	g, err := kdd.ParseAPIGroup(group)
+	if err != nil {
+		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: kdd.ErrUnknownAPIGroup.Error()}
 	}
 	c, err := kubeClient(nc)
 	if err != nil {
 		return nil, err
 	}
-	return kdd.NewWithClient(c), nil
+	if g != nil {
+		return kdd.NewInGroup(c, g), nil
+	}
+	return kdd.NewDiscovering(c, knownAPIGroup(nc, c.Server())), nil
 }
 
 // kubePod is what the API server says about the pod of a CNI call.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/internal/kastest"
 )
 
@@ -19,7 +20,8 @@ import (
 // against a real kube-apiserver, with the calico-cni-plugin identity.
 func TestIntegrationKDDWiring(t *testing.T) {
 	srv := kastest.Start(t)
-	nc := &NetConf{DatastoreType: "kubernetes", Kubernetes: KubernetesConf{Kubeconfig: srv.CNIKubeconfig(t)}}
+	nc := &NetConf{Name: "Calico", DatastoreType: "kubernetes", Kubernetes: KubernetesConf{Kubeconfig: srv.CNIKubeconfig(t)},
+		IPAMLockFile: filepath.Join(t.TempDir(), "ipam.lock")}
 	srv.PutNamespace(t, "team-a", map[string]string{"team": "a"}, map[string]string{annotationIPv4Pools: `["pool-ns"]`})
 	srv.PutPod(t, kastest.Pod{Namespace: "team-a", Name: "web-0", Node: "win-1", ServiceAccount: "web",
 		Labels: map[string]string{"app": "web"}, Annotations: map[string]string{annotationIPv4Pools: `["pool-pod", "10.244.0.0/16"]`},
@@ -75,6 +77,28 @@ func TestIntegrationKDDWiring(t *testing.T) {
 	if c1, _ := kubeClient(nc); c1 == nil || func() bool { c2, _ := kubeClient(nc); return c1 != c2 }() {
 		t.Error("the store and the pod reads do not share one client")
 	}
+	// The group that Read discovered is kept for the next process, which
+	// then knows it before its first request; not for another API server.
+	if g := s.(*kdd.Store).APIGroup(); g != kdd.GroupV1 {
+		t.Errorf("discovered %v, want %v", g, kdd.GroupV1)
+	}
+	known := func() *kdd.APIGroup {
+		s2, err := openKDD(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s2.(*kdd.Store).APIGroup()
+	}
+	if g := known(); g != nil {
+		t.Errorf("a Store opened before any was closed knows group %v, want none yet", g)
+	}
+	newCachedStore(s, nc, "win-1").Close()
+	if g := known(); g != kdd.GroupV1 {
+		t.Errorf("the next Store knows group %v, want %v from the node", g, kdd.GroupV1)
+	}
+	if g := knownAPIGroup(nc, "https://another.example:6443"); g != nil {
+		t.Errorf("the group kept for %s was taken for another server: %v", srv.URL(), g)
+	}
 
 	if p, err := nodePodCIDR(ctx, nc, "win-1"); err != nil || p != netip.MustParsePrefix("10.244.3.0/24") {
 		t.Errorf("nodePodCIDR(win-1) = %v, %v", p, err)
@@ -88,7 +112,7 @@ func TestIntegrationKDDWiring(t *testing.T) {
 		nc   NetConf
 		key  string
 	}{
-		{"v3 API group", NetConf{CalicoAPIGroup: "projectcalico.org/v3", Kubernetes: nc.Kubernetes}, "calico_api_group"},
+		{"unknown API group", NetConf{CalicoAPIGroup: "projectcalico.org", Kubernetes: nc.Kubernetes}, "calico_api_group"},
 		{"kubeconfig missing", NetConf{Kubernetes: KubernetesConf{Kubeconfig: filepath.Join(t.TempDir(), "absent")}}, "kubernetes.kubeconfig"},
 	} {
 		_, err := openKDD(&tc.nc)

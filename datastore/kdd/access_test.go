@@ -13,8 +13,10 @@ import (
 // TestIntegrationAccessRefused: an expired or foreign token, and a
 // ClusterRole missing one of calico-cni-plugin's permissions, fail the
 // operation with ErrUnauthorized and say what to fix.
-func TestIntegrationAccessRefused(t *testing.T) {
-	srv := kastest.Shared(t)
+func TestIntegrationAccessRefused(t *testing.T) { bothGroups(t, testAccessRefused) }
+
+func testAccessRefused(t *testing.T, crds kastest.CRDSet) {
+	srv := kastest.SharedWith(t, crds)
 	srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: goldenHost})
 	// calico-cni-plugin's rules with one permission taken out.
 	without := func(resource, verb string) []kastest.Rule {
@@ -51,15 +53,15 @@ func TestIntegrationAccessRefused(t *testing.T) {
 				_, err := s.Read(testCtx(t), datastore.Query{Config: true, Affinities: goldenHost})
 				return err
 			},
-			[]string{`permission to list blockaffinities.crd.projectcalico.org`, `calico-cni-plugin ClusterRole`, `"list" on "blockaffinities.crd.projectcalico.org"`}},
+			[]string{`permission to list blockaffinities.` + srv.CalicoGroupName(), `calico-cni-plugin ClusterRole`, `"list" on "blockaffinities.` + srv.CalicoGroupName() + `"`}},
 		{"no create on ipamhandles", func() string { return srv.Kubeconfig(t, "cni-no-create", without("ipamhandles", "create")) },
 			func(s *Store) error { return s.Commit(testCtx(t), claim(goldenHost, windowsBlock(), goldenHandle)) },
-			[]string{`"create" on "ipamhandles.crd.projectcalico.org"`}},
+			[]string{`"create" on "ipamhandles.` + srv.CalicoGroupName() + `"`}},
 		{"no patch on pods/status", func() string { return srv.Kubeconfig(t, "cni-no-patch", without("pods/status", "patch")) },
 			put, []string{`permission to patch pods/status in namespace "default"`, `"patch" on "pods/status"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.op(storeFor(t, tc.kubeconfig()))
+			err := tc.op(storeFor(t, tc.kubeconfig(), srv.CalicoAPIVersion()))
 			if !errors.Is(err, datastore.ErrUnauthorized) {
 				t.Fatalf("error %v, want ErrUnauthorized", err)
 			}
@@ -71,7 +73,7 @@ func TestIntegrationAccessRefused(t *testing.T) {
 		})
 	}
 	// The full role may do all of it.
-	s := storeFor(t, srv.CNIKubeconfig(t))
+	s := storeFor(t, srv.CNIKubeconfig(t), srv.CalicoAPIVersion())
 	if _, err := s.Read(testCtx(t), datastore.Query{Config: true, Affinities: goldenHost}); err != nil {
 		t.Errorf("Read with calico-cni-plugin's permissions: %v", err)
 	}

@@ -111,8 +111,10 @@ func BenchmarkReadNewProcess(b *testing.B) {
 	b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
 }
 
+// storeForBench is a Store in the group a CNI process knows (configured, or
+// kept from an earlier discovery): no discovery request.
 func storeForBench(b *testing.B, kubeconfig string) *Store {
-	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}})
+	s, err := New(Config{Config: k8s.Config{Kubeconfig: kubeconfig}, APIGroup: GroupV1.String()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 // Package kdd is the datastore.Store of Calico's Kubernetes datastore
 // (datastore_type: kubernetes): IPAM blocks, block affinities and handles as
-// the crd.projectcalico.org/v1 custom resources Calico itself writes (names,
-// labels, field names and the string-typed "deleted" of BlockAffinity
-// exactly as libcalico-go has them); IP pools, IPAMConfig and
+// the custom resources Calico itself writes (names, labels and field names
+// exactly as libcalico-go has them), in either of Calico's API groups:
+// crd.projectcalico.org/v1 (the default; BlockAffinity's "deleted" is a
+// string there) or projectcalico.org/v3 CRDs, configured or discovered as
+// Calico does (APIGroup, crdClient); IP pools, IPAMConfig(uration) and
 // ClusterInformation read from their CRDs; the Calico Node read from the
 // Kubernetes Node; and the workload endpoint kept, as Calico does, in the
 // pod's cni.projectcalico.org annotations.

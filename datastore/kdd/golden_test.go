@@ -14,17 +14,29 @@ import (
 // Kubernetes backend writes (libcalico-go resources/ipam_*.go), as the
 // server stores them after validating them against Calico's CRDs (which
 // would also have pruned any field the schema does not know).
+//
+// On v3 the objects are the same but for the apiVersion and BlockAffinity's
+// deleted, a boolean (libcalico-go's v3 types).
 func TestIntegrationGoldenObjects(t *testing.T) {
-	s, srv := newTestStore(t)
+	bothGroups(t, testGoldenObjects)
+}
+
+func testGoldenObjects(t *testing.T, crds kastest.CRDSet) {
+	s, srv := newTestStoreIn(t, crds)
 	commit(t, s, claim(goldenHost, windowsBlock(), goldenHandle))
+	av := srv.CalicoAPIVersion()
+	affDeleted := `"false"`
+	if crds == kastest.CRDsV3 {
+		affDeleted = "false"
+	}
 
 	nulls := strings.TrimSuffix(strings.Repeat("null,", 59), ",")
 	var free []string
 	for o := 4; o < 63; o++ {
 		free = append(free, fmt.Sprint(o))
 	}
-	sameObject(t, "IPAMBlock", stored(t, srv, kastest.CalicoPath("ipamblocks", "10-244-5-0-26")), `{
-		"apiVersion": "crd.projectcalico.org/v1", "kind": "IPAMBlock",
+	sameObject(t, "IPAMBlock", stored(t, srv, srv.CalicoPath("ipamblocks", "10-244-5-0-26")), `{
+		"apiVersion": "`+av+`", "kind": "IPAMBlock",
 		"metadata": {"name": "10-244-5-0-26"},
 		"spec": {
 			"cidr": "10.244.5.0/26",
@@ -42,15 +54,15 @@ func TestIntegrationGoldenObjects(t *testing.T) {
 			"deleted": false,
 			"strictAffinity": false
 		}}`)
-	sameObject(t, "BlockAffinity", stored(t, srv, kastest.CalicoPath("blockaffinities", "win-node-1-10-244-5-0-26")), `{
-		"apiVersion": "crd.projectcalico.org/v1", "kind": "BlockAffinity",
+	sameObject(t, "BlockAffinity", stored(t, srv, srv.CalicoPath("blockaffinities", "win-node-1-10-244-5-0-26")), `{
+		"apiVersion": "`+av+`", "kind": "BlockAffinity",
 		"metadata": {"name": "win-node-1-10-244-5-0-26", "labels": {
 			"projectcalico.org/hostname-hash": "A2QRHMG6D3ISCVHANSNJ2OYBWKB3CGAPUS25IMJGFDIOUO7WO5MQ",
 			"projectcalico.org/affinity-type": "host",
 			"projectcalico.org/ip-version": "4"}},
-		"spec": {"state": "confirmed", "node": "win-node-1", "type": "host", "cidr": "10.244.5.0/26", "deleted": "false"}}`)
-	sameObject(t, "IPAMHandle", stored(t, srv, kastest.CalicoPath("ipamhandles", "calico.0a1298cfe8d1")), `{
-		"apiVersion": "crd.projectcalico.org/v1", "kind": "IPAMHandle",
+		"spec": {"state": "confirmed", "node": "win-node-1", "type": "host", "cidr": "10.244.5.0/26", "deleted": `+affDeleted+`}}`)
+	sameObject(t, "IPAMHandle", stored(t, srv, srv.CalicoPath("ipamhandles", "calico.0a1298cfe8d1")), `{
+		"apiVersion": "`+av+`", "kind": "IPAMHandle",
 		"metadata": {"name": "calico.0a1298cfe8d1"},
 		"spec": {"handleID": "Calico.0A1298CFe8d1", "block": {"10.244.5.0/26": 1}, "deleted": false}}`)
 
@@ -71,8 +83,10 @@ func TestIntegrationGoldenObjects(t *testing.T) {
 // TestIntegrationLongHostAffinity: a host name too long for
 // <host>-<block> is cut and hashed as Calico does, the label still finds it,
 // and another host sharing its first 226 characters keeps its own.
-func TestIntegrationLongHostAffinity(t *testing.T) {
-	s, srv := newTestStore(t)
+func TestIntegrationLongHostAffinity(t *testing.T) { bothGroups(t, testLongHostAffinity) }
+
+func testLongHostAffinity(t *testing.T, crds kastest.CRDSet) {
+	s, srv := newTestStoreIn(t, crds)
 	long := strings.Repeat("h", 239)
 	other := strings.Repeat("h", 240)
 	commit(t, s, datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{
@@ -80,7 +94,7 @@ func TestIntegrationLongHostAffinity(t *testing.T) {
 		{Op: datastore.Create, Value: datastore.Affinity{Host: other, CIDR: goldenBlock, State: datastore.AffinityConfirmed}},
 	}})
 	name := strings.Repeat("h", 226) + "-10-244-5-0-26-ed25fc94f02" // sha256sum of "<host>+10-244-5-0-26"
-	got := stored(t, srv, kastest.CalicoPath("blockaffinities", name))
+	got := stored(t, srv, srv.CalicoPath("blockaffinities", name))
 	if spec := got["spec"].(map[string]any); spec["node"] != long {
 		t.Errorf("affinity %s is of node %v", name, spec["node"])
 	}

@@ -1,6 +1,7 @@
 package kdd
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -9,8 +10,9 @@ import (
 	"github.com/calico-win/cni/internal/k8s"
 )
 
-// The custom resources, in the group Calico's Kubernetes datastore uses by
-// default (calico_api_group "crd.projectcalico.org/v1").
+// The custom resources, named in the group Calico's Kubernetes datastore
+// uses by default (calico_api_group "crd.projectcalico.org/v1"); APIGroup
+// takes them to the Store's group.
 const (
 	group      = "crd.projectcalico.org"
 	version    = "v1"
@@ -62,13 +64,31 @@ type blockSpec struct {
 }
 
 // affinitySpec is libcalico-go's v1 BlockAffinitySpec: Deleted is the
-// string "true" or "false" (an old mistake the CRD keeps for compatibility).
+// string "true" or "false" (an old mistake the CRD keeps for compatibility;
+// v3 has a boolean, see APIGroup).
 type affinitySpec struct {
-	State   string `json:"state"`
-	Node    string `json:"node"`
-	Type    string `json:"type,omitempty"`
-	CIDR    string `json:"cidr"`
-	Deleted string `json:"deleted"`
+	State   string          `json:"state"`
+	Node    string          `json:"node"`
+	Type    string          `json:"type,omitempty"`
+	CIDR    string          `json:"cidr"`
+	Deleted affinityDeleted `json:"deleted"`
+}
+
+// affinityDeleted is v1's string, read from v3's boolean too.
+type affinityDeleted string
+
+func (d *affinityDeleted) UnmarshalJSON(b []byte) error {
+	var v bool
+	if json.Unmarshal(b, &v) == nil {
+		*d = affinityDeleted(strconv.FormatBool(v))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*d = affinityDeleted(s)
+	return nil
 }
 
 // handleSpec is libcalico-go's IPAMHandleSpec.
@@ -117,7 +137,7 @@ func affinityObject(a datastore.Affinity, deleted bool) object[affinitySpec] {
 		APIVersion: apiVersion, Kind: "BlockAffinity",
 		Metadata: meta{Name: affinityName(a.Host, a.CIDR), Labels: affinityLabels(a.Host, a.CIDR)},
 		Spec: affinitySpec{State: a.State, Node: a.Host, Type: affinityTypeHost, CIDR: a.CIDR.String(),
-			Deleted: strconv.FormatBool(deleted)},
+			Deleted: affinityDeleted(strconv.FormatBool(deleted))},
 	}
 }
 
@@ -158,6 +178,6 @@ func (s handleSpec) isDeleted() bool { return s.Deleted }
 // isDeleted reads the v1 string as libcalico-go does: empty is false, and
 // anything strconv.ParseBool does not take is not a mark either.
 func (s affinitySpec) isDeleted() bool {
-	d, _ := strconv.ParseBool(s.Deleted)
+	d, _ := strconv.ParseBool(string(s.Deleted))
 	return d
 }

@@ -12,7 +12,10 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-var ipamCollections = []string{kastest.CalicoPath("blockaffinities", ""), kastest.CalicoPath("ipamhandles", ""), kastest.CalicoPath("ipamblocks", "")}
+// ipamCollections are the collections a Commit writes, in srv's group.
+func ipamCollections(srv *kastest.Server) []string {
+	return []string{srv.CalicoPath("blockaffinities", ""), srv.CalicoPath("ipamhandles", ""), srv.CalicoPath("ipamblocks", "")}
+}
 
 // describe sums an event up: type, kind, and the state an IPAM reader
 // acts on.
@@ -38,7 +41,9 @@ func describe(e kastest.Event) string {
 // TestIntegrationCommitOrder: the server sees a Change's writes in Calico's
 // crash-safe order, and deletes by the soft-delete protocol: all marks
 // first, then the deletes.
-func TestIntegrationCommitOrder(t *testing.T) {
+func TestIntegrationCommitOrder(t *testing.T) { bothGroups(t, testCommitOrder) }
+
+func testCommitOrder(t *testing.T, crds kastest.CRDSet) {
 	for _, tc := range []struct {
 		name   string
 		change func(seeded *datastore.Snapshot) datastore.Change
@@ -82,7 +87,7 @@ func TestIntegrationCommitOrder(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, srv := newTestStore(t)
+			s, srv := newTestStoreIn(t, crds)
 			c := claim(goldenHost, windowsBlock(), goldenHandle)
 			if tc.change != nil {
 				commit(t, s, c)
@@ -95,7 +100,7 @@ func TestIntegrationCommitOrder(t *testing.T) {
 			since := srv.Revision(t)
 			commit(t, s, c)
 			var got []string
-			for _, e := range srv.Events(t, since, ipamCollections...) {
+			for _, e := range srv.Events(t, since, ipamCollections(srv)...) {
 				got = append(got, describe(e))
 			}
 			if !reflect.DeepEqual(got, tc.want) {

@@ -15,7 +15,9 @@ import (
 // TestIntegrationCommitRollback: a Change that loses a compare-and-swap
 // part way leaves no trace: what it created is deleted again, what it
 // updated or marked deleted is restored.
-func TestIntegrationCommitRollback(t *testing.T) {
+func TestIntegrationCommitRollback(t *testing.T) { bothGroups(t, testCommitRollback) }
+
+func testCommitRollback(t *testing.T, crds kastest.CRDSet) {
 	other := netip.MustParsePrefix("10.244.6.0/26")
 	for _, tc := range []struct {
 		name   string
@@ -74,7 +76,7 @@ func TestIntegrationCommitRollback(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, srv := newTestStore(t)
+			s, srv := newTestStoreIn(t, crds)
 			commit(t, s, claim(goldenHost, windowsBlock(), goldenHandle))
 			q := datastore.Query{Affinities: goldenHost, Handles: []string{goldenHandle}, Blocks: []netip.Prefix{goldenBlock}}
 			seeded, err := s.Read(testCtx(t), q)
@@ -99,14 +101,14 @@ func TestIntegrationCommitRollback(t *testing.T) {
 			if len(after.Affinities) != 1 || after.Affinities[0].Value != before.Affinities[0].Value {
 				t.Errorf("affinities %+v, want %+v", after.Affinities, before.Affinities)
 			}
-			for _, p := range []string{kastest.CalicoPath("ipamhandles", "calico.other"), kastest.CalicoPath("blockaffinities", "win-node-1-10-244-6-0-26"),
-				kastest.CalicoPath("blockaffinities", "win-node-2-10-244-5-0-26")} {
+			for _, p := range []string{srv.CalicoPath("ipamhandles", "calico.other"), srv.CalicoPath("blockaffinities", "win-node-1-10-244-6-0-26"),
+				srv.CalicoPath("blockaffinities", "win-node-2-10-244-5-0-26")} {
 				if srv.Exists(t, p) {
 					t.Errorf("%s was left behind", p)
 				}
 			}
 			var trail []string
-			for _, e := range srv.Events(t, since, ipamCollections...) {
+			for _, e := range srv.Events(t, since, ipamCollections(srv)...) {
 				trail = append(trail, describe(e))
 			}
 			if !slices.Equal(trail, tc.trail) {

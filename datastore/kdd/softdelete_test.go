@@ -15,21 +15,30 @@ import (
 func markDeleted(t testing.TB, srv *kastest.Server, plural, name string, mark any) {
 	t.Helper()
 	var raw json.RawMessage
-	srv.Object(t, kastest.CalicoPath(plural, name), &raw)
+	srv.Object(t, srv.CalicoPath(plural, name), &raw)
 	o := decodeExact(t, raw)
 	o["spec"].(map[string]any)["deleted"] = mark
-	srv.Admin(t, http.MethodPut, kastest.CalicoPath(plural, name), o)
+	srv.Admin(t, http.MethodPut, srv.CalicoPath(plural, name), o)
 }
 
 // TestIntegrationMarkedObjectsAreAbsent: objects a crashed Calico left
 // marked deleted are absent to every read, and a GET finishes their delete,
 // as libcalico-go's readers do; a create is not blocked by one.
+// On v3 an affinity's mark is the boolean true.
 func TestIntegrationMarkedObjectsAreAbsent(t *testing.T) {
-	s, srv := newTestStore(t)
+	bothGroups(t, testMarkedObjectsAreAbsent)
+}
+
+func testMarkedObjectsAreAbsent(t *testing.T, crds kastest.CRDSet) {
+	s, srv := newTestStoreIn(t, crds)
 	commit(t, s, claim(goldenHost, windowsBlock(), goldenHandle))
 	markDeleted(t, srv, "ipamblocks", "10-244-5-0-26", true)
 	markDeleted(t, srv, "ipamhandles", "calico.0a1298cfe8d1", true)
-	markDeleted(t, srv, "blockaffinities", "win-node-1-10-244-5-0-26", "true")
+	var affinityMark any = "true"
+	if crds == kastest.CRDsV3 {
+		affinityMark = true
+	}
+	markDeleted(t, srv, "blockaffinities", "win-node-1-10-244-5-0-26", affinityMark)
 
 	exist, err := s.BlocksExist(testCtx(t), []netip.Prefix{goldenBlock})
 	if err != nil || !exist[0] {
@@ -54,7 +63,7 @@ func TestIntegrationMarkedObjectsAreAbsent(t *testing.T) {
 		{"ipamhandles", "calico.0a1298cfe8d1", true},           // likewise
 		{"blockaffinities", "win-node-1-10-244-5-0-26", false}, // a list only leaves it out
 	} {
-		if gone := !srv.Exists(t, kastest.CalicoPath(tc.plural, tc.name)); gone != tc.gone {
+		if gone := !srv.Exists(t, srv.CalicoPath(tc.plural, tc.name)); gone != tc.gone {
 			t.Errorf("%s %s: gone = %v, want %v", tc.plural, tc.name, gone, tc.gone)
 		}
 	}

@@ -2,7 +2,6 @@ package kdd
 
 import (
 	"encoding/json"
-	"fmt"
 	"sync"
 
 	"github.com/calico-win/cni/datastore"
@@ -13,16 +12,16 @@ import (
 // API group holds Calico's resources.
 type Config struct {
 	k8s.Config
-	// APIGroup is calico_api_group: "" or "crd.projectcalico.org/v1". The
-	// projectcalico.org/v3 group (Calico's aggregated API server) is not
-	// supported.
+	// APIGroup is calico_api_group: "crd.projectcalico.org/v1",
+	// "projectcalico.org/v3", or "" to discover the group as Calico does
+	// (one request, on the first that needs it).
 	APIGroup string
 }
 
 // Store is a datastore.Store on the Kubernetes API. It is safe for
 // concurrent use.
 type Store struct {
-	c   *k8s.Client
+	c   *crdClient
 	own bool // Close closes c
 
 	mu sync.Mutex
@@ -44,36 +43,66 @@ var _ datastore.Store = (*Store)(nil)
 // New returns a Store for cfg. It reads the kubeconfig but does not contact
 // the server.
 func New(cfg Config) (*Store, error) {
-	if err := CheckAPIGroup(cfg.APIGroup); err != nil {
+	g, err := ParseAPIGroup(cfg.APIGroup)
+	if err != nil {
 		return nil, err
 	}
 	c, err := k8s.New(cfg.Config)
 	if err != nil {
 		return nil, err
 	}
-	s := NewWithClient(c)
+	var s *Store
+	if g == nil {
+		s = NewDiscovering(c, nil)
+	} else {
+		s = NewInGroup(c, g)
+	}
 	s.own = true
 	return s, nil
 }
 
-// NewWithClient returns a Store that uses c, which the caller may share
-// (one connection for the whole CNI call) and closes.
-func NewWithClient(c *k8s.Client) *Store {
+// NewWithClient returns a Store in crd.projectcalico.org/v1 that uses c,
+// which the caller may share (one connection for the whole CNI call) and
+// closes.
+func NewWithClient(c *k8s.Client) *Store { return NewInGroup(c, GroupV1) }
+
+// NewInGroup is NewWithClient in the API group g.
+func NewInGroup(c *k8s.Client, g *APIGroup) *Store { return newStore(&crdClient{Client: c, g: g}) }
+
+// NewDiscovering is NewWithClient in the API group Calico would pick, from
+// the groups the server serves. known is the group an earlier discovery
+// found (nil if none): it is used without asking the server again until a
+// request finds it not served.
+func NewDiscovering(c *k8s.Client, known *APIGroup) *Store {
+	return newStore(&crdClient{Client: c, g: known, discover: true})
+}
+
+func newStore(c *crdClient) *Store {
 	return &Store{c: c, seen: map[seenKey]json.RawMessage{}, vacant: map[datastore.WEPKey]podRev{}}
 }
 
-// CheckAPIGroup accepts the calico_api_group values this backend serves.
-func CheckAPIGroup(g string) error {
-	switch g {
-	case "", apiVersion, group:
+// APIGroup is the group the Store reads and writes Calico's resources in:
+// nil while a discovering Store has not needed it yet.
+func (s *Store) APIGroup() *APIGroup { return s.c.current() }
+
+// Discovered is the group this Store asked the server for, nil if it did
+// not (its group was configured, or known and still served): what a caller
+// keeps for the next Store.
+func (s *Store) Discovered() *APIGroup {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	if !s.c.asked {
 		return nil
 	}
-	return fmt.Errorf("calico_api_group %q is not supported: Calico's IPAM is read and written in %s (the default; leave calico_api_group unset)", g, apiVersion)
+	return s.c.g
 }
 
 // Requests is the number of API requests this Store's client has sent,
 // failed ones included.
 func (s *Store) Requests() int64 { return s.c.Requests() }
+
+// Server is the API server's URL.
+func (s *Store) Server() string { return s.c.Server() }
 
 // Close releases idle connections of a client the Store made itself.
 func (s *Store) Close() error {

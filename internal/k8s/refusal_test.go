@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,11 @@ func TestIntegrationNotServed(t *testing.T) {
 	}
 	var out struct{}
 	err = c.Get(testCtx(t), Resource{"crd.projectcalico.org", "v1", "nothings"}, "x", &out)
-	if err == nil || errors.Is(err, datastore.ErrNotFound) || !strings.Contains(err.Error(), "are Calico's CRDs installed") {
+	if err == nil || errors.Is(err, datastore.ErrNotFound) || !IsNotServed(err) || !strings.Contains(err.Error(), "are Calico's CRDs installed") {
 		t.Errorf("error %v, want one that is not ErrNotFound and asks about the CRDs", err)
+	}
+	if err := c.Get(testCtx(t), testHandles, "absent", &out); IsNotServed(err) || !errors.Is(err, datastore.ErrNotFound) {
+		t.Errorf("a missing object: %v, want ErrNotFound and not IsNotServed", err)
 	}
 }
 
@@ -128,5 +132,18 @@ func TestIntegrationRequestCount(t *testing.T) {
 		if got := c.Requests(); got != int64(i+1) {
 			t.Fatalf("after %d requests Requests() = %d", i+1, got)
 		}
+	}
+}
+
+// TestIntegrationServerGroups: the CNI identity may list the API groups, and
+// the CRDs' group is among them.
+func TestIntegrationServerGroups(t *testing.T) {
+	srv := kastest.Shared(t)
+	groups, err := cniClient(t, srv).ServerGroups(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(groups, "crd.projectcalico.org") || !slices.Contains(groups, "apps") || slices.Contains(groups, "projectcalico.org") {
+		t.Errorf("ServerGroups = %v, want crd.projectcalico.org and apps, not projectcalico.org", groups)
 	}
 }

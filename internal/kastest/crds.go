@@ -14,13 +14,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// CRDFile is Calico's CRD manifest (manifests/crds.yaml), relative to the
-// module root; $CALICO_CRDS overrides it.
-const CRDFile = "testdata/crds/calico-crds.yaml"
-
-func crdPath() (string, error) {
-	if p := os.Getenv("CALICO_CRDS"); p != "" {
-		return p, nil
+// crdPath finds file (relative to the module root) from the working
+// directory; an absolute path is used as it is.
+func crdPath(file string) (string, error) {
+	if filepath.IsAbs(file) {
+		return file, nil
 	}
 	dir, err := os.Getwd()
 	if err != nil {
@@ -28,35 +26,37 @@ func crdPath() (string, error) {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, CRDFile), nil
+			return filepath.Join(dir, file), nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: set CALICO_CRDS")
+			return "", errors.New("no go.mod above the working directory: set CALICO_CRDS (and CALICO_CRDS_V3) to absolute paths")
 		}
 		dir = parent
 	}
 }
 
-// applyCRDs creates every CRD of the manifest and waits until all are
-// Established, all in parallel (each takes seconds on its own).
+// applyCRDs creates every CRD of the set's manifests and waits until all
+// are Established, all in parallel (each takes seconds on its own).
 func (s *Server) applyCRDs() error {
-	path, err := crdPath()
-	if err != nil {
-		return err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	var docs [][]byte
-	for _, doc := range bytes.Split(data, []byte("\n---")) {
-		j, err := yaml.YAMLToJSON(doc)
+	for _, file := range s.crds.files() {
+		path, err := crdPath(file)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return err
 		}
-		if len(bytes.TrimSpace(j)) > 0 && string(j) != "null" {
-			docs = append(docs, j)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, doc := range bytes.Split(data, []byte("\n---")) {
+			j, err := yaml.YAMLToJSON(doc)
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if len(bytes.TrimSpace(j)) > 0 && string(j) != "null" {
+				docs = append(docs, j)
+			}
 		}
 	}
 	errs := make([]error, len(docs))
@@ -111,8 +111,8 @@ func (s *Server) applyCRD(doc []byte) error {
 // custom resource after the server starts takes 2 s (v1.34.4), which would
 // otherwise land in whichever test or benchmark comes first.
 func (s *Server) warmUp() error {
-	path := CalicoPath("ipamhandles", "")
-	obj := map[string]any{"apiVersion": CalicoGroup, "kind": "IPAMHandle", "metadata": map[string]any{"name": "kastest-warm-up"},
+	path := s.CalicoPath("ipamhandles", "")
+	obj := map[string]any{"apiVersion": s.CalicoAPIVersion(), "kind": "IPAMHandle", "metadata": map[string]any{"name": "kastest-warm-up"},
 		"spec": map[string]any{"handleID": "kastest-warm-up", "block": map[string]int{}}}
 	if code, body, err := s.do(http.MethodPost, path, obj, ""); err != nil || code != http.StatusCreated {
 		return fmt.Errorf("warm-up create: %d %s %v", code, body, err)

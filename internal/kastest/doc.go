@@ -1,7 +1,9 @@
 // Package kastest runs a real kube-apiserver (on a real etcd) for tests, with
-// Calico's CRDs applied, and hands out kubeconfigs: the admin's, and a
-// ServiceAccount token bound to a copy of Calico's calico-cni-plugin
-// ClusterRole, which is what the plugin's tests run with. It seeds the
+// Calico's CRDs applied (the crd.projectcalico.org/v1 set by default; with
+// StartWith or SharedWith the projectcalico.org/v3 set, or both), and hands
+// out kubeconfigs: the admin's, and a ServiceAccount token bound to a copy
+// of Calico's calico-cni-plugin ClusterRole, which is what the plugin's
+// tests run with. It seeds the
 // objects the plugin only reads (pods, namespaces, nodes, IP pools, IPAM
 // config, ClusterInformation) as an administrator would, over plain
 // net/http, so it shares no code with the client it is used to check.

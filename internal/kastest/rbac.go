@@ -21,14 +21,16 @@ type Rule struct {
 
 // CNIRules are the rules of Calico's calico-cni-plugin ClusterRole
 // (charts/calico/templates/calico-node-rbac.yaml): what the CNI plugin may do.
+// Like Calico's, they grant the IPAM resources in both of Calico's API
+// groups, so one role serves a cluster on either.
 func CNIRules() []Rule {
 	return []Rule{
 		{APIGroups: []string{""}, Resources: []string{"pods", "nodes", "namespaces"}, Verbs: []string{"get"}},
 		{APIGroups: []string{""}, Resources: []string{"pods/status"}, Verbs: []string{"patch"}},
 		{
-			APIGroups: []string{"crd.projectcalico.org"},
+			APIGroups: []string{"projectcalico.org", "crd.projectcalico.org"},
 			Resources: []string{"blockaffinities", "ipamblocks", "ipamhandles", "clusterinformations", "ippools",
-				"ipreservations", "ipamconfigs", "ipamconfigurations"},
+				"ipreservations", "ipamconfigurations", "ipamconfigs"},
 			Verbs: []string{"get", "list", "create", "update", "delete"},
 		},
 		{APIGroups: []string{"kubevirt.io"}, Resources: []string{"virtualmachineinstances", "virtualmachines"}, Verbs: []string{"get"}},

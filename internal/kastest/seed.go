@@ -14,27 +14,23 @@ import (
 // Seeding as an administrator, calicoctl and calico-node write the objects
 // the CNI plugin only reads. Each Put creates the object or replaces it.
 
-// CalicoGroup is the API group of Calico's CRDs on the Kubernetes datastore.
+// CalicoGroup is the API group of Calico's CRDs on the Kubernetes datastore
+// by default (CRDsV1); Server.CalicoAPIVersion is the one of a server.
 const CalicoGroup = "crd.projectcalico.org/v1"
 
-// calicoKinds are the plural names of the Calico objects Wipe deletes.
+// calicoKinds are the (v1) plural names of the Calico objects Wipe deletes.
 var calicoKinds = []string{"ipamblocks", "blockaffinities", "ipamhandles", "ippools", "ipamconfigs",
 	"clusterinformations", "ipreservations"}
 
-// CalicoPath is the API path of a Calico custom resource (name "" for the
-// collection).
-func CalicoPath(plural, name string) string {
-	p := "/apis/" + CalicoGroup + "/" + plural
-	if name != "" {
-		p += "/" + name
-	}
-	return p
-}
+// CalicoPath is the API path of a Calico custom resource in
+// crd.projectcalico.org/v1 (name "" for the collection); Server.CalicoPath
+// is the one in the group of a server's CRD set.
+func CalicoPath(plural, name string) string { return groupV1.path(plural, name) }
 
 func (s *Server) putCalico(t testing.TB, kind, plural, name string, labels map[string]string, spec any) {
 	t.Helper()
-	s.put(t, CalicoPath(plural, ""), name, map[string]any{
-		"apiVersion": CalicoGroup, "kind": kind,
+	s.put(t, s.CalicoPath(plural, ""), name, map[string]any{
+		"apiVersion": s.CalicoAPIVersion(), "kind": kind,
 		"metadata": map[string]any{"name": name, "labels": labels}, "spec": spec,
 	})
 }
@@ -67,14 +63,16 @@ func (s *Server) PutIPReservation(t testing.TB, name string, cidrs []string) {
 	s.putCalico(t, "IPReservation", "ipreservations", name, nil, map[string]any{"reservedCIDRs": cidrs})
 }
 
-// PutIPAMConfig stores IPAMConfig "default" (calicoctl ipam configure).
+// PutIPAMConfig stores IPAMConfig "default" (calicoctl ipam configure); on
+// v3 it is IPAMConfiguration "default".
 func (s *Server) PutIPAMConfig(t testing.TB, strictAffinity, autoAllocateBlocks bool, maxBlocksPerHost int) {
 	t.Helper()
 	spec := map[string]any{"strictAffinity": strictAffinity, "autoAllocateBlocks": autoAllocateBlocks}
 	if maxBlocksPerHost != 0 {
 		spec["maxBlocksPerHost"] = maxBlocksPerHost
 	}
-	s.putCalico(t, "IPAMConfig", "ipamconfigs", "default", nil, spec)
+	g := s.crds.seedGroup()
+	s.putCalico(t, g.ipamConfigKind, g.ipamConfigPlural, "default", nil, spec)
 }
 
 // PutClusterInformation stores ClusterInformation "default" as calico-node
@@ -193,8 +191,10 @@ func (s *Server) Exists(t testing.TB, path string) bool {
 func (s *Server) Wipe(t testing.TB) {
 	t.Helper()
 	var paths []string
-	for _, k := range calicoKinds {
-		paths = append(paths, CalicoPath(k, ""))
+	for _, g := range s.crds.groups() {
+		for _, k := range calicoKinds {
+			paths = append(paths, g.path(g.plural(k), ""))
+		}
 	}
 	paths = append(paths, "/api/v1/nodes")
 	var nss struct {

@@ -27,17 +27,24 @@ type Server struct {
 	adminToken string
 	client     *http.Client // trusts the CA; requests carry the admin token
 	etcd, kas  *process
+	crds       CRDSet
 
 	mu  sync.Mutex
 	cni string // the CNI identity's kubeconfig, made on first use
 }
 
-// Start starts a server of the test's own, with Calico's CRDs applied,
+// Start starts a server of the test's own, with Calico's v1 CRDs applied,
 // stopped when the test ends. Most tests use the package's Shared one.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, CRDsV1)
+}
+
+// StartWith is Start with the CRD set crds.
+func StartWith(t testing.TB, crds CRDSet) *Server {
+	t.Helper()
 	kas, etcd := binaries(t)
-	s, err := start(kas, etcd, t.TempDir())
+	s, err := start(kas, etcd, t.TempDir(), crds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +57,9 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-func start(kasBin, etcdBin, dir string) (*Server, error) {
+func start(kasBin, etcdBin, dir string, crds CRDSet) (*Server, error) {
 	t0 := time.Now()
-	s := &Server{dir: dir}
+	s := &Server{dir: dir, crds: crds}
 	var err error
 	var etcdURL string
 	for attempt := range 3 { // a free port may be taken before etcd binds it
@@ -98,8 +105,8 @@ func start(kasBin, etcdBin, dir string) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
-	fmt.Fprintf(os.Stderr, "kastest: kube-apiserver %s ready in %s, CRDs established after %s (%s)\n",
-		s.url, ready.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond), dir)
+	fmt.Fprintf(os.Stderr, "kastest: kube-apiserver %s ready in %s, %s CRDs established after %s (%s)\n",
+		s.url, ready.Round(time.Millisecond), crds, time.Since(t0).Round(time.Millisecond), dir)
 	return s, nil
 }
 
