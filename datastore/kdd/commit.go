@@ -233,8 +233,8 @@ func (s *Store) clearMarked(ctx context.Context, r k8s.Resource, name string) bo
 	return true
 }
 
-// checkDistinct refuses a Change that writes one object twice: the order of
-// the two writes would be undefined.
+// checkDistinct refuses a Change that writes one object twice (the order of
+// the two writes would be undefined) or a handle that cannot be named.
 func checkDistinct(c datastore.Change) error {
 	seen := map[string]bool{}
 	add := func(kind, name string) error {
@@ -250,6 +250,9 @@ func checkDistinct(c datastore.Change) error {
 		}
 	}
 	for _, w := range c.Handles {
+		if err := checkHandleID(w.Value.HandleID); err != nil {
+			return err
+		}
 		if err := add("IPAMHandle", handleName(w.Value.HandleID)); err != nil {
 			return err
 		}
