@@ -1,6 +1,7 @@
 package faultproxy
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ func (f Fault) String() string {
 // Rule selects requests and the fault to inject into them.
 type Rule struct {
 	Method string         // "" matches every method
+	Writes bool           // matches only POST, PUT, PATCH and DELETE
 	Path   *regexp.Regexp // matched against the URL path; nil matches every path
 	// Body, when set, must occur in the request body (e.g. `"deleted":true`
 	// to tell a soft-delete mark from another update).
@@ -75,6 +77,9 @@ func (r *Rule) Fired() int {
 // take counts a request against the rule and tells whether to fault it.
 func (r *Rule) take(method, path string, body []byte) bool {
 	if r.Method != "" && !strings.EqualFold(r.Method, method) {
+		return false
+	}
+	if r.Writes && method != http.MethodPost && method != http.MethodPut && method != http.MethodPatch && method != http.MethodDelete {
 		return false
 	}
 	if r.Path != nil && !r.Path.MatchString(path) {
