@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,45 @@ func TestKDDNetworkNameIntegration(t *testing.T) {
 		if l := h.calicoList(plural); len(l) != 0 {
 			t.Errorf("the refused ADD left %d %s", len(l), plural)
 		}
+	}
+	h.kddLeakCheck()
+	h.leakCheck()
+}
+
+// The API server stops answering the ADD's block update and the undo of the
+// handle alike: the ADD still ends within its 10 s (code 11), and the DEL
+// that follows cleans up.
+func TestKDDAddDeadlineIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	p, kc := faultproxy.Start(t, h.kas.CNIKubeconfig(t))
+	h.conf["kubernetes"] = map[string]any{"kubeconfig": kc}
+	first, second := h.kubePod("web-0", nil), h.kubePod("web-1", nil)
+	h.mustAdd(first)
+	hang := []*faultproxy.Rule{
+		{Method: http.MethodPut, Path: regexp.MustCompile(`/ipamblocks/`), Fault: faultproxy.Swallow},
+		{Method: http.MethodDelete, Path: regexp.MustCompile(`/ipamhandles/`), Fault: faultproxy.Swallow},
+	}
+	p.Add(hang...)
+	t0 := time.Now()
+	_, err := h.add(second)
+	took := time.Since(t0)
+	if cniCode(err) != types.ErrTryAgainLater {
+		t.Errorf("ADD with the API server hanging: %v, want code 11", err)
+	}
+	if took > 10*time.Second {
+		t.Errorf("ADD took %v, past its 10 s", took)
+	}
+	t.Logf("ADD failed after %v", took)
+	if hang[0].Fired() == 0 {
+		t.Error("the fault never fired")
+	}
+	p.Clear()
+	for _, rt := range []*libcni.RuntimeConf{second, first} {
+		t0 := time.Now()
+		if err := h.del(rt); err != nil {
+			t.Errorf("DEL %s: %v", rt.ContainerID, err)
+		}
+		t.Logf("DEL %s took %v", rt.ContainerID, time.Since(t0))
 	}
 	h.kddLeakCheck()
 	h.leakCheck()
