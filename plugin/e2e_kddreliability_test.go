@@ -22,6 +22,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/calico-win/cni/internal/faultproxy"
+	"github.com/calico-win/cni/internal/kastest"
 )
 
 // ADDs and DELs run while another writer updates the pod ~50 times a
@@ -208,4 +209,44 @@ func TestKDDAddDeadlineIntegration(t *testing.T) {
 	}
 	h.kddLeakCheck()
 	h.leakCheck()
+}
+
+// A pod deleted and recreated under its name while the old sandbox is
+// still being set up: the old sandbox's ADD (K8S_POD_UID of the old pod)
+// fails with code 11 without touching the new pod's annotations, and its
+// DEL does not blank them.
+func TestKDDRecreatedPodIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	withUID := func(rt *libcni.RuntimeConf, uid string) *libcni.RuntimeConf {
+		rt.Args = append(rt.Args, [2]string{"K8S_POD_UID", uid})
+		return rt
+	}
+	uid1 := h.kas.PutPod(t, kastestPod("web-0"))
+	old := withUID(pod("web-0", h.namespace()), uid1)
+	uid2 := h.kas.PutPod(t, kastestPod("web-0")) // deleted and created again
+	newer := withUID(pod("web-0", h.namespace()), uid2)
+	newer.ContainerID = "cid-web-0-new"
+	h.mustAdd(newer)
+	want := h.annotations("web-0")
+	if _, err := h.add(old); cniCode(err) != types.ErrTryAgainLater {
+		t.Errorf("the old sandbox's ADD: %v, want code 11", err)
+	}
+	if err := h.del(old); err != nil {
+		t.Errorf("the old sandbox's DEL: %v", err)
+	}
+	got := h.annotations("web-0")
+	for _, k := range []string{"cni.projectcalico.org/podIP", "cni.projectcalico.org/podIPs", "cni.projectcalico.org/containerID"} {
+		if got[k] != want[k] {
+			t.Errorf("the old sandbox changed %s of the new pod: %q, want %q", k, got[k], want[k])
+		}
+	}
+	if err := h.del(newer); err != nil {
+		t.Fatal(err)
+	}
+	h.kddLeakCheck()
+	h.leakCheck()
+}
+
+func kastestPod(name string) kastest.Pod {
+	return kastest.Pod{Namespace: "default", Name: name, Node: node, ServiceAccount: "default"}
 }
