@@ -19,7 +19,7 @@ import (
 // even when the API server stops answering part way, including while the
 // Commit undoes what it wrote (an ADD once took 14.9 s of its 10 s so).
 func TestIntegrationCommitDeadline(t *testing.T) {
-	const deadline = 3 * time.Second
+	const deadline = 4500 * time.Millisecond
 	const slack = 400 * time.Millisecond
 	for _, tc := range []struct {
 		name  string
