@@ -275,12 +275,35 @@ func (s *Store) patchEndpoint(ctx context.Context, k datastore.WEPKey, id wepID,
 	if errors.Is(err, datastore.ErrNotFound) {
 		return "", fmt.Errorf("%w: pod %s/%s: %w", ErrPodGone, k.Namespace, id.pod, err)
 	}
+	if err != nil && unknownOutcome(err) {
+		p, err = s.landed(ctx, k, id, st.uid, ann, err)
+	}
 	if err != nil {
 		return "", s.lost(ctx, k, st, err)
 	}
 	ps := stateOf(p)
 	s.setLatest(k, p.Metadata.ResourceVersion, &ps)
 	return p.Metadata.ResourceVersion, nil
+}
+
+// landed resolves a PATCH whose reply was lost by reading the pod (on a
+// fresh short budget): the write counts as applied when the pod instance
+// holds exactly the annotations it wrote. Otherwise cause is returned: the
+// caller fails with code 11 and the runtime's DEL or retried ADD finds the
+// endpoint as it is.
+func (s *Store) landed(ctx context.Context, k datastore.WEPKey, id wepID, uid string, ann map[string]string, cause error) (*k8s.Pod, error) {
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
+	p, err := s.c.GetPod(ctx, k.Namespace, id.pod)
+	if err != nil || p.Metadata.UID != uid {
+		return nil, cause
+	}
+	for key, v := range ann {
+		if got, ok := p.Metadata.Annotations[key]; !ok || got != v {
+			return nil, cause
+		}
+	}
+	return p, nil
 }
 
 // lost classifies a conditional PATCH that failed on a conflict as etcd

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/faultproxy"
+	"github.com/calico-win/cni/internal/k8s"
 	"github.com/calico-win/cni/internal/kastest"
 )
 
@@ -188,5 +191,40 @@ func waitChurn(t testing.TB, srv *kastest.Server) {
 			t.Fatal("no churn for 5s")
 		}
 		srv.Object(t, "/api/v1/namespaces/default/pods/web-0", &p)
+	}
+}
+
+// TestIntegrationEndpointLostReply: an annotation PATCH that lands while
+// its reply is lost is resolved by reading the pod: the ADD's and the DEL's
+// writes succeed.
+func TestIntegrationEndpointLostReply(t *testing.T) {
+	srv := kastest.Shared(t)
+	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: "node1"})
+	p, kc := faultproxy.Start(t, srv.CNIKubeconfig(t))
+	s, err := New(Config{Config: k8s.Config{Kubeconfig: kc, Timeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rule := &faultproxy.Rule{Method: http.MethodPatch, Path: regexp.MustCompile(`/pods/web-0/status$`), Fault: faultproxy.DropReply}
+	p.Add(rule)
+	if _, err := s.PutWorkloadEndpoint(testCtx(t), datastore.Versioned[datastore.WorkloadEndpoint]{Value: raceEndpoint("sandbox", uid, "10.244.0.5/32")}); err != nil {
+		t.Errorf("ADD's write with its reply lost: %v", err)
+	}
+	want := map[string]string{AnnotationPodIP: "10.244.0.5/32", AnnotationPodIPs: "10.244.0.5/32", AnnotationContainerID: "sandbox"}
+	sameJSON(t, "after the ADD", podAnnotations(t, srv), want)
+	p.Clear()
+	w, err := s.GetWorkloadEndpoint(testCtx(t), raceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Add(rule)
+	if err := s.DeleteWorkloadEndpoint(testCtx(t), raceKey, w.Rev); err != nil {
+		t.Errorf("DEL's write with its reply lost: %v", err)
+	}
+	want[AnnotationPodIP], want[AnnotationPodIPs] = "", ""
+	sameJSON(t, "after the DEL", podAnnotations(t, srv), want)
+	if rule.Fired() != 2 {
+		t.Errorf("the fault fired %d times, want 2", rule.Fired())
 	}
 }
