@@ -12,6 +12,9 @@
 // the same credentials), so tests of a library and end-to-end tests of the
 // built binaries use it alike.
 //
+// It reads whole requests and replies before passing them on, so it does
+// not serve watches or other streamed replies.
+//
 // It must not import the packages it is used to test (internal/k8s,
 // datastore/..., ipam, plugin).
 package faultproxy
