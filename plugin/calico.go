@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -235,9 +236,14 @@ func (c *call) writeWEP(got *ipamOutcome, mac string) error {
 		info = &c.pod.podInfo
 	}
 	w := datastore.Versioned[datastore.WorkloadEndpoint]{Value: c.buildWEP(got.addr, mac, info)}
+	// On the Kubernetes datastore the endpoint's UID is the pod's: the
+	// instance this sandbox is for, which the store writes only on, never
+	// on a new pod of the same name. (On etcd it is the endpoint's own.)
+	uid := c.podUID()
+	w.Value.Metadata.UID = uid
 	if old, ok := got.snap.Endpoints[c.wepKey()]; ok {
 		w.Rev = old.Rev
-		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = old.Value.Metadata.UID, old.Value.Metadata.CreationTimestamp
+		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = cmp.Or(uid, old.Value.Metadata.UID), old.Value.Metadata.CreationTimestamp
 	}
 	_, err := c.store.PutWorkloadEndpoint(c.ctx, w)
 	if errors.Is(err, datastore.ErrExists) || errors.Is(err, datastore.ErrConflict) {
@@ -247,7 +253,7 @@ func (c *call) writeWEP(got *ipamOutcome, mac string) error {
 			return gerr
 		}
 		w.Rev = old.Rev
-		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = old.Value.Metadata.UID, old.Value.Metadata.CreationTimestamp
+		w.Value.Metadata.UID, w.Value.Metadata.CreationTimestamp = cmp.Or(uid, old.Value.Metadata.UID), old.Value.Metadata.CreationTimestamp
 		_, err = c.store.PutWorkloadEndpoint(c.ctx, w)
 	}
 	if err != nil {
@@ -371,6 +377,10 @@ func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 			slog.Info("keeping the WorkloadEndpoint of a newer sandbox", "wep", k.Name, "owner", id)
 			return nil
 		}
+		if uid := c.podUID(); uid != "" && w.Value.Metadata.UID != "" && uid != w.Value.Metadata.UID {
+			slog.Info("keeping the WorkloadEndpoint of a newer pod of the same name", "wep", k.Name, "uid", w.Value.Metadata.UID)
+			return nil
+		}
 		err := c.store.DeleteWorkloadEndpoint(c.ctx, k, w.Rev)
 		if err == nil || errors.Is(err, datastore.ErrNotFound) {
 			return nil
@@ -380,4 +390,19 @@ func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 		}
 	}
 	return fmt.Errorf("deleting WorkloadEndpoint %s/%s: endpoint was modified before it could be deleted", k.Namespace, k.Name)
+}
+
+// podUID is, on the Kubernetes datastore, the UID of the pod instance this
+// sandbox belongs to: K8S_POD_UID, else the pod this call read.
+func (c *call) podUID() string {
+	if datastoreType(c.nc) != "kubernetes" {
+		return ""
+	}
+	if uid := string(c.cargs.K8S_POD_UID); uid != "" {
+		return uid
+	}
+	if c.pod != nil {
+		return c.pod.UID
+	}
+	return ""
 }

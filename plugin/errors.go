@@ -45,14 +45,17 @@ func toCNIError(err error) *types.Error {
 	var ae *ArgsError
 	code := uint(types.ErrInternal)
 	switch {
-	case errors.As(err, &ce), errors.Is(err, kdd.ErrAPIGroupNotServed):
+	case errors.As(err, &ce), errors.Is(err, kdd.ErrAPIGroupNotServed), errors.Is(err, kdd.ErrInvalidHandleID):
 		code = types.ErrInvalidNetworkConfig
 	case errors.As(err, &ae):
 		code = types.ErrInvalidEnvironmentVariables
 	case errors.Is(err, datastore.ErrUnauthorized):
 		code = CodeAccessDenied
 	case errors.Is(err, datastore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ipam.ErrNoNode), errors.Is(err, errNotReady), hns.IsServiceUnavailable(err):
+		errors.Is(err, ipam.ErrNoNode), errors.Is(err, errNotReady), hns.IsServiceUnavailable(err),
+		// Transient: other writers kept winning, or the pod was deleted (or
+		// replaced) while its sandbox was being set up.
+		errors.Is(err, datastore.ErrConflict), errors.Is(err, kdd.ErrPodGone):
 		code = types.ErrTryAgainLater
 	case errors.Is(err, ipam.ErrStrictAffinity):
 		code = CodeIPAMConfig

@@ -114,6 +114,11 @@ func readKubePod(ctx context.Context, nc *NetConf, namespace, name string) (*kub
 	wg.Go(func() { pod, podErr = c.GetPod(ctx, namespace, name) })
 	wg.Go(func() { ns, nsErr = c.GetNamespace(ctx, namespace) })
 	wg.Wait()
+	if errors.Is(podErr, datastore.ErrNotFound) {
+		// Deleted while its sandbox was being set up: the runtime tears the
+		// sandbox down (DEL) or, if the pod is back, tries again.
+		return nil, fmt.Errorf("reading pod %s/%s: %w: %w", namespace, name, kdd.ErrPodGone, podErr)
+	}
 	if podErr != nil {
 		return nil, fmt.Errorf("reading pod %s/%s: %w", namespace, name, podErr)
 	}
@@ -126,12 +131,15 @@ func readKubePod(ctx context.Context, nc *NetConf, namespace, name string) (*kub
 		NamespaceLabels: ns.Metadata.Labels,
 	}
 	v, ok := pod.Metadata.Annotations[annotationIPv4Pools]
+	where := "pod " + namespace + "/" + name
 	if !ok {
 		v, ok = ns.Metadata.Annotations[annotationIPv4Pools]
+		where = "namespace " + namespace
 	}
 	if ok {
 		if err := json.Unmarshal([]byte(v), &kp.IPv4Pools); err != nil {
-			return nil, fmt.Errorf("failed to parse the %s annotation %q of pod %s/%s or its namespace: %w", annotationIPv4Pools, v, namespace, name, err)
+			return nil, &ConfigError{Key: "annotation " + annotationIPv4Pools + " of " + where, Value: v,
+				Reason: "want a JSON list of IP pool names or CIDRs: " + err.Error()}
 		}
 	}
 	return kp, nil

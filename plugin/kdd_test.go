@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containernetworking/cni/pkg/types"
+
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/internal/kastest"
@@ -45,17 +47,21 @@ func TestIntegrationKDDWiring(t *testing.T) {
 		pod   string
 		pools []string
 		err   string
+		code  uint
 	}{
-		{"web-0", []string{"pool-pod", "10.244.0.0/16"}, ""}, // the pod's annotation wins
-		{"db-0", []string{"pool-ns"}, ""},                    // else the namespace's
-		{"bad-0", nil, "failed to parse the cni.projectcalico.org/ipv4pools annotation"},
-		{"absent", nil, "reading pod team-a/absent"},
+		{"web-0", []string{"pool-pod", "10.244.0.0/16"}, "", 0}, // the pod's annotation wins
+		{"db-0", []string{"pool-ns"}, "", 0},                    // else the namespace's
+		{"bad-0", nil, "annotation cni.projectcalico.org/ipv4pools of pod team-a/bad-0", types.ErrInvalidNetworkConfig},
+		{"absent", nil, "reading pod team-a/absent", types.ErrTryAgainLater}, // deleted meanwhile
 	} {
 		kp, err := readKubePod(ctx, nc, "team-a", tc.pod)
 		switch {
 		case tc.err != "":
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("readKubePod(%s): %v, want an error saying %q", tc.pod, err, tc.err)
+			}
+			if code := toCNIError(err).Code; code != tc.code {
+				t.Errorf("readKubePod(%s): code %d, want %d", tc.pod, code, tc.code)
 			}
 		case err != nil || !slices.Equal(kp.IPv4Pools, tc.pools) || kp.NamespaceLabels["team"] != "a" || kp.Node != "win-1":
 			t.Errorf("readKubePod(%s) = %+v, %v; want pools %v", tc.pod, kp, err, tc.pools)

@@ -22,21 +22,45 @@ import (
 //     treat a mark as a delete), then each is deleted on the condition that
 //     it is still at the UID and resourceVersion of its mark.
 //
+// A write whose reply is lost (a reset, a timeout: it may have landed) is
+// resolved first, by writing again and reading (resolve). Once resolved as
+// applied, the Change goes on.
+//
 // If a write fails (a lost compare-and-swap: ErrConflict, ErrExists or
-// ErrNotFound, as on etcd), the writes already made are undone in reverse
-// order, each on the condition that nothing changed the object since, and
-// the error is returned: creations are deleted, updates and marks restored
-// to the object as it was read. Only a failure in the last step, after every
-// mark has been written, is not undone: the Change is applied by then.
+// ErrNotFound, as on etcd; or a lost reply resolved as not applied), the
+// writes already made are undone in reverse order, each on the condition
+// that nothing changed the object since, and the error is returned:
+// creations are deleted, updates and marks restored to the object as it was
+// read. The undo stops at the first write it cannot undo: the earlier
+// writes protect the later ones (a handle its block's address), so undoing
+// them alone would lose an address. Nothing is undone when a write's
+// outcome stays unknown (ErrUnavailable): the order above leaves every
+// such state one that the runtime's retried DEL (a release by handle)
+// cleans up, as it would after a crash. Nor is a failure in the last step,
+// after every mark has been written: the Change is applied by then.
+//
+// The writes stop repairBudget before ctx's deadline, which the repairs
+// (resolving, undoing) then have, so a Commit ends by ctx's deadline.
 func (s *Store) Commit(ctx context.Context, c datastore.Change) error {
 	if err := checkDistinct(c); err != nil {
 		return err
 	}
 	j := &journal{s: s}
-	err := s.apply(ctx, c, j)
-	if err != nil && !j.committed {
-		j.rollback(ctx)
+	wctx, cancel := writeContext(ctx)
+	defer cancel()
+	err := s.apply(wctx, c, j)
+	if err == nil || j.committed {
+		return err
 	}
+	if unknownOutcome(err) && !errors.Is(err, errUnresolved) {
+		// A read (of a mark's revision) got no answer: nothing is in doubt.
+		j.rollback(ctx)
+		return err
+	}
+	if j.unresolved || j.irreversible {
+		return err
+	}
+	j.rollback(ctx)
 	return err
 }
 
@@ -113,9 +137,30 @@ func (s *Store) apply(ctx context.Context, c datastore.Change, j *journal) error
 }
 
 // write creates o (Create) or replaces it at rev (Update) and records it in
-// the journal.
+// the journal. A write whose reply was lost is resolved before anything
+// else happens (resolve).
 func write[S any](ctx context.Context, j *journal, r k8s.Resource, o object[S], op datastore.Op, rev string) error {
-	s := j.s
+	if op == datastore.Update && rev == "" {
+		return fmt.Errorf("update of %s %s needs the revision it was read at", o.Kind, o.Metadata.Name)
+	}
+	got, err := send(ctx, j.s, r, o, op, rev)
+	if err != nil && unknownOutcome(err) {
+		got, _, err = resolve(ctx, j.s, r, o, op, rev, err)
+	}
+	if err != nil {
+		j.unresolved = errors.Is(err, errUnresolved)
+		return err
+	}
+	if op == datastore.Create {
+		j.created(r, got)
+	} else {
+		j.updated(r, rev, got, nil)
+	}
+	return nil
+}
+
+// send is one write of o: a create, or a replace conditional on rev.
+func send[S any](ctx context.Context, s *Store, r k8s.Resource, o object[S], op datastore.Op, rev string) (meta, error) {
 	var got struct {
 		Metadata meta `json:"metadata"`
 	}
@@ -125,23 +170,13 @@ func write[S any](ctx context.Context, j *journal, r k8s.Resource, o object[S], 
 		if errors.Is(err, datastore.ErrExists) && s.clearMarked(ctx, r, o.Metadata.Name) {
 			err = s.c.Create(ctx, r, o, &got)
 		}
-		if err != nil {
-			return err
-		}
-		j.created(r, got.Metadata)
+		return got.Metadata, err
 	case datastore.Update:
-		if rev == "" {
-			return fmt.Errorf("update of %s %s needs the revision it was read at", o.Kind, o.Metadata.Name)
-		}
 		o.Metadata.ResourceVersion = rev
-		if err := s.c.Update(ctx, r, o.Metadata.Name, o, &got); err != nil {
-			return err
-		}
-		j.updated(r, rev, got.Metadata, nil)
-	default:
-		return fmt.Errorf("unknown write op %d for %s %s", op, o.Kind, o.Metadata.Name)
+		err := s.c.Update(ctx, r, o.Metadata.Name, o, &got)
+		return got.Metadata, err
 	}
-	return nil
+	return meta{}, fmt.Errorf("unknown write op %d for %s %s", op, o.Kind, o.Metadata.Name)
 }
 
 // mark is the first step of Calico's soft delete: the object rewritten with
@@ -159,15 +194,24 @@ func mark[S any](ctx context.Context, j *journal, r k8s.Resource, marked, unmark
 		}
 		rev = cur.Metadata.ResourceVersion
 	}
-	marked.Metadata.ResourceVersion = rev
-	var got struct {
-		Metadata meta `json:"metadata"`
+	got, err := send(ctx, s, r, marked, datastore.Update, rev)
+	gone := false
+	if err != nil && unknownOutcome(err) {
+		got, gone, err = resolve(ctx, s, r, marked, datastore.Update, rev, err)
 	}
-	if err := s.c.Update(ctx, r, marked.Metadata.Name, marked, &got); err != nil {
+	if err != nil {
+		j.unresolved = errors.Is(err, errUnresolved)
 		return err
 	}
-	j.updated(r, rev, got.Metadata, &unmarked)
-	j.marked = append(j.marked, j.entry(r, got.Metadata.Name))
+	if gone {
+		// Marked, and its delete finished by a reader since: nothing to
+		// remove, and nothing left to restore, so nothing before it may be
+		// undone either.
+		j.irreversible = true
+		return nil
+	}
+	j.updated(r, rev, got, &unmarked)
+	j.marked = append(j.marked, j.entry(r, got.Name))
 	return nil
 }
 
@@ -189,8 +233,8 @@ func (s *Store) clearMarked(ctx context.Context, r k8s.Resource, name string) bo
 	return true
 }
 
-// checkDistinct refuses a Change that writes one object twice: the order of
-// the two writes would be undefined.
+// checkDistinct refuses a Change that writes one object twice (the order of
+// the two writes would be undefined) or a handle that cannot be named.
 func checkDistinct(c datastore.Change) error {
 	seen := map[string]bool{}
 	add := func(kind, name string) error {
@@ -206,6 +250,9 @@ func checkDistinct(c datastore.Change) error {
 		}
 	}
 	for _, w := range c.Handles {
+		if err := checkHandleID(w.Value.HandleID); err != nil {
+			return err
+		}
 		if err := add("IPAMHandle", handleName(w.Value.HandleID)); err != nil {
 			return err
 		}

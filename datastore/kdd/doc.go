@@ -11,8 +11,12 @@
 //
 // Compare-and-swap is on metadata.resourceVersion. Kubernetes has no
 // transactions, so a Change is applied in Calico's crash-safe order and, if
-// a write loses part way, rolled back as far as Kubernetes allows; deletes
-// follow Calico's soft-delete protocol, so Calico's readers and ours agree.
+// a write loses part way, rolled back as far as Kubernetes allows; a write
+// whose reply is lost is first resolved by writing it again and reading,
+// and is never undone blindly (outcome.go). Deletes follow Calico's
+// soft-delete protocol, so Calico's readers and ours agree. The pod
+// annotations are written conditioned on the pod's UID and on the
+// annotations as read, never on the pod's resourceVersion (endpoint.go).
 // Reads that need several objects issue their requests in parallel.
 //
 // It speaks to the API server only through internal/k8s, and must not

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/internal/k8s"
@@ -19,6 +18,11 @@ type journal struct {
 	entries   []*entry // in the order first written
 	marked    []*entry // soft-delete marks, to remove once all are written
 	committed bool     // every mark is written: no undo from here on
+	// unresolved: a write's outcome is unknown; undoing the writes before
+	// it could leave its object unprotected (an address without a handle).
+	unresolved bool
+	// irreversible: a write cannot be undone (an object marked is gone).
+	irreversible bool
 }
 
 // entry is one object the Commit wrote.
@@ -74,16 +78,20 @@ func (j *journal) removeMarked(ctx context.Context) error {
 }
 
 // rollback undoes the entries in reverse order. It runs even when ctx has
-// expired (a timeout is a common reason to roll back), with a bound of its
-// own. What it cannot undo (the object changed again meanwhile, or was not
-// read by this Store) is logged and left.
+// expired (a timeout is a common reason to roll back), on a short budget of
+// its own (repairContext). It stops at the first write it cannot undo (the
+// object changed again meanwhile, was not read by this Store, or the undo
+// got no answer): each write protects those after it, so the earlier ones
+// stay, and the state is one a crash could leave, which a DEL cleans up.
 func (j *journal) rollback(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	ctx, cancel := repairContext(ctx)
 	defer cancel()
 	for i := len(j.entries) - 1; i >= 0; i-- {
 		e := j.entries[i]
 		if err := j.undo(ctx, e); err != nil {
-			slog.Warn("could not undo a write of a failed datastore change", "resource", e.r.Plural, "name", e.name, "err", err)
+			slog.Warn("could not undo a write of a failed datastore change; the writes before it are kept",
+				"resource", e.r.Plural, "name", e.name, "kept", i, "err", err)
+			return
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha3"
 	"encoding/base32"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -65,4 +67,39 @@ func affinityLabels(host string, cidr netip.Prefix) map[string]string {
 // affinitySelector selects the host affinities of one host.
 func affinitySelector(host string) string {
 	return labelAffinityType + "=" + affinityTypeHost + "," + labelHostnameHash + "=" + hostnameHash(host)
+}
+
+// ErrInvalidHandleID: a handle ID that is not a valid object name once in
+// lower case (libcalico-go's name, which Calico's Kubernetes datastore
+// refuses as well). The handle ID is "<network name>.<container ID>", so it
+// is the network's name that must change.
+var ErrInvalidHandleID = errors.New("the IPAM handle ID cannot be an object name on the Kubernetes datastore " +
+	"(lower case letters, digits, '-' and '.', at most 253): the network's \"name\" in the CNI config must be such a name")
+
+// checkHandleID refuses a handle whose object name the API server would
+// refuse, before anything is written.
+func checkHandleID(id string) error {
+	if !isDNSSubdomain(handleName(id)) {
+		return fmt.Errorf("%w: %q", ErrInvalidHandleID, id)
+	}
+	return nil
+}
+
+// isDNSSubdomain is Kubernetes' RFC 1123 subdomain: the names of custom
+// resources.
+func isDNSSubdomain(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }

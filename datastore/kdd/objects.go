@@ -37,6 +37,29 @@ type meta struct {
 	ResourceVersion string            `json:"resourceVersion,omitempty"`
 	UID             string            `json:"uid,omitempty"`
 	Labels          map[string]string `json:"labels,omitempty"`
+	Annotations     map[string]string `json:"annotations,omitempty"`
+}
+
+// annotationMetadata is where libcalico-go keeps, on a crd.projectcalico.org/v1
+// object, the projectcalico.org/v3 metadata that has no place in the CRD's:
+// the object's metadata as JSON, without name, namespace, resourceVersion
+// and uid (ConvertCalicoResourceToK8sResource). For IPAM objects that leaves
+// nothing but a BlockAffinity's labels. Calico writes it on every create and
+// update, so every write here carries it too.
+const annotationMetadata = "projectcalico.org/metadata"
+
+// calicoMetadata is the annotation for an object with these labels, as
+// encoding/json writes a metav1.ObjectMeta holding only them (the zero
+// creationTimestamp is omitted since apimachinery added omitzero).
+func calicoMetadata(labels map[string]string) map[string]string {
+	v := "{}"
+	if len(labels) > 0 {
+		b, _ := json.Marshal(struct {
+			Labels map[string]string `json:"labels"`
+		}{labels})
+		v = string(b)
+	}
+	return map[string]string{annotationMetadata: v}
 }
 
 type object[S any] struct {
@@ -115,7 +138,8 @@ func blockObject(b datastore.Block, deleted bool) object[blockSpec] {
 	if s.Attributes == nil {
 		s.Attributes = []datastore.Attribute{}
 	}
-	return object[blockSpec]{APIVersion: apiVersion, Kind: "IPAMBlock", Metadata: meta{Name: blockName(b.CIDR)}, Spec: s}
+	return object[blockSpec]{APIVersion: apiVersion, Kind: "IPAMBlock",
+		Metadata: meta{Name: blockName(b.CIDR), Annotations: calicoMetadata(nil)}, Spec: s}
 }
 
 func toBlock(o *object[blockSpec]) (datastore.Block, error) {
@@ -133,9 +157,10 @@ func toBlock(o *object[blockSpec]) (datastore.Block, error) {
 }
 
 func affinityObject(a datastore.Affinity, deleted bool) object[affinitySpec] {
+	labels := affinityLabels(a.Host, a.CIDR)
 	return object[affinitySpec]{
 		APIVersion: apiVersion, Kind: "BlockAffinity",
-		Metadata: meta{Name: affinityName(a.Host, a.CIDR), Labels: affinityLabels(a.Host, a.CIDR)},
+		Metadata: meta{Name: affinityName(a.Host, a.CIDR), Labels: labels, Annotations: calicoMetadata(labels)},
 		Spec: affinitySpec{State: a.State, Node: a.Host, Type: affinityTypeHost, CIDR: a.CIDR.String(),
 			Deleted: affinityDeleted(strconv.FormatBool(deleted))},
 	}
@@ -156,8 +181,9 @@ func handleObject(h datastore.Handle, deleted bool) object[handleSpec] {
 	if blocks == nil {
 		blocks = map[string]int{}
 	}
-	return object[handleSpec]{APIVersion: apiVersion, Kind: "IPAMHandle", Metadata: meta{Name: handleName(h.HandleID)},
-		Spec: handleSpec{HandleID: h.HandleID, Block: blocks, Deleted: deleted}}
+	return object[handleSpec]{APIVersion: apiVersion, Kind: "IPAMHandle",
+		Metadata: meta{Name: handleName(h.HandleID), Annotations: calicoMetadata(nil)},
+		Spec:     handleSpec{HandleID: h.HandleID, Block: blocks, Deleted: deleted}}
 }
 
 func toHandle(o *object[handleSpec]) datastore.Handle {

@@ -112,6 +112,9 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 		}
 	}
 	for _, id := range q.Handles {
+		if checkHandleID(id) != nil {
+			continue // no such object can exist
+		}
 		tasks = append(tasks, func(ctx context.Context) error {
 			o, err := getObject[handleSpec](ctx, s, ipamHandles, handleName(id))
 			if o != nil {

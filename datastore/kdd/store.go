@@ -29,14 +29,15 @@ type Store struct {
 	// resourceVersion: what a Commit that fails part way restores an
 	// update to.
 	seen map[seenKey]json.RawMessage
-	// vacant holds the pods whose endpoint this Store found absent, at the
-	// revision it did: a create is then one conditional PATCH.
-	vacant map[datastore.WEPKey]podRev
+	// endpoints holds each endpoint's state (pod UID and annotations) at
+	// the pod revisions this Store saw it, latest the last of them: what a
+	// write of the endpoint is conditioned on, so a create or delete is one
+	// PATCH.
+	endpoints map[epAt]epState
+	latest    map[datastore.WEPKey]string
 }
 
 type seenKey struct{ plural, name, rev string }
-
-type podRev struct{ rev, uid string }
 
 var _ datastore.Store = (*Store)(nil)
 
@@ -78,7 +79,7 @@ func NewDiscovering(c *k8s.Client, known *APIGroup) *Store {
 }
 
 func newStore(c *crdClient) *Store {
-	return &Store{c: c, seen: map[seenKey]json.RawMessage{}, vacant: map[datastore.WEPKey]podRev{}}
+	return &Store{c: c, seen: map[seenKey]json.RawMessage{}, endpoints: map[epAt]epState{}, latest: map[datastore.WEPKey]string{}}
 }
 
 // APIGroup is the group the Store reads and writes Calico's resources in:

@@ -131,3 +131,47 @@ func (c *Client) PatchPodStatus(ctx context.Context, namespace, name string, pat
 	}
 	return &p, nil
 }
+
+// PatchOp is one operation of a JSON patch (RFC 6902). Its "test"
+// operations are the preconditions of a PATCH that must not depend on the
+// resourceVersion: they compare only the fields the writer cares about.
+type PatchOp struct {
+	Op    string `json:"op"` // test, add, replace
+	Path  string `json:"path"`
+	Value any    `json:"value"`
+}
+
+// PatchPath is the JSON pointer of a field: each segment escaped (RFC 6901).
+func PatchPath(segments ...string) string {
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(s))
+	}
+	return b.String()
+}
+
+// JSONPatchPodStatus applies a JSON patch to the pod's status subresource
+// (like PatchPodStatus, the only pod write Calico's CNI role may make). A
+// failed "test" operation is a 409 Conflict: the pod is not as the writer
+// read it. (The server answers it with a bare 422 whose message says only
+// that the request was wrong; an invalid resulting pod has a message naming
+// the pod, and stays a 422.)
+func (c *Client) JSONPatchPodStatus(ctx context.Context, namespace, name string, ops []PatchOp) (*Pod, error) {
+	var p Pod
+	err := c.do(ctx, request{
+		verb: "patch", method: http.MethodPatch, path: podPath(namespace, name) + "/status",
+		contentType: "application/json-patch+json", body: ops,
+	}, &p)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == http.StatusUnprocessableEntity && ae.Message == jsonPatchFailed {
+		ae.Code, ae.Reason = http.StatusConflict, "Conflict"
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// jsonPatchFailed is the message of a JSON patch the server could not apply.
+const jsonPatchFailed = "the server rejected our request due to an error in our request"
