@@ -14,6 +14,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
@@ -125,13 +126,13 @@ func (c *call) add() (*current.Result, error) {
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
 	dp := newDataplane(c.nc, h)
-	n, mgmt, err := dp.ensureNetwork(c.ctx, got.block)
+	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
 		got.undo()
 		return nil, err
 	}
-	ep, created, err := dp.attachPod(c.ctx, n, mgmt, podEndpoint{
-		containerID: c.args.ContainerID, namespaceID: nsID, addr: got.addr, block: got.block, pools: got.snap.Pools})
+	ep, created, err := dp.AttachPod(c.ctx, n, mgmt, dataplane.Pod{
+		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
 		got.undo()
 		return nil, err
@@ -139,7 +140,7 @@ func (c *call) add() (*current.Result, error) {
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
 		if created {
-			if rerr := dp.removeEndpoint(c.ctx, ep); rerr != nil {
+			if rerr := dp.RemoveEndpoint(c.ctx, ep); rerr != nil {
 				slog.Error("could not remove the endpoint after a failed ADD", "err", rerr)
 			}
 		}
@@ -314,13 +315,14 @@ func (c *call) del() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	ep, err := h.GetEndpointByName(c.ctx, endpointName(c.args.ContainerID, c.nc.Name))
+	dp := newDataplane(c.nc, h)
+	ep, err := h.GetEndpointByName(c.ctx, dp.EndpointName(c.args.ContainerID))
 	switch {
 	case hns.IsNotFound(err):
 	case err != nil:
 		return fmt.Errorf("looking up the pod endpoint: %w", err)
 	default:
-		if err := newDataplane(c.nc, h).removeEndpoint(c.ctx, ep); err != nil {
+		if err := dp.RemoveEndpoint(c.ctx, ep); err != nil {
 			return err
 		}
 	}

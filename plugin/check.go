@@ -9,6 +9,7 @@ import (
 
 	"github.com/containernetworking/cni/pkg/skel"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 )
 
@@ -39,12 +40,13 @@ func (c *call) check() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	name := endpointName(c.args.ContainerID, c.nc.Name)
+	dp := newDataplane(c.nc, h)
+	name := dp.EndpointName(c.args.ContainerID)
 	ep, err := h.GetEndpointByName(c.ctx, name)
 	if err != nil {
 		return fmt.Errorf("CHECK: HNS endpoint %s: %w", name, err)
 	}
-	netName := newDataplane(c.nc, h).networkName(block)
+	netName := dp.NetworkName(block)
 	n, err := h.GetNetworkByName(c.ctx, netName)
 	if err != nil {
 		return fmt.Errorf("CHECK: HNS network %s: %w", netName, err)
@@ -55,7 +57,7 @@ func (c *call) check() error {
 	if !strings.EqualFold(ep.HostComputeNamespace, nsID) {
 		return fmt.Errorf("CHECK: endpoint %s is attached to namespace %q, not to CNI_NETNS %s", name, ep.HostComputeNamespace, nsID)
 	}
-	if !hasAddr(ep, want) {
+	if !dataplane.HasAddr(ep, want) {
 		return fmt.Errorf("CHECK: endpoint %s has addresses %v, prevResult has %s", name, ep.IpConfigurations, want)
 	}
 	k := c.wepKey()

@@ -1,4 +1,4 @@
-package plugin
+package dataplane
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 )
 
@@ -39,7 +38,7 @@ var v1ToV2Type = map[string]string{"ROUTE": "SDNRoute", "PA": "ProviderAddress"}
 //   - loopback DSR (OutBoundNAT Destinations=[pod IP]) if enabled;
 //   - the default-deny inbound ACL unless disabled, in the create request
 //     itself rather than a second HNS call.
-func endpointPolicies(nc *NetConf, pools []datastore.IPPool, podIP, mgmtIP netip.Addr) ([]hns.Policy, error) {
+func (d *Dataplane) endpointPolicies(pools []Pool, podIP, mgmtIP netip.Addr) ([]hns.Policy, error) {
 	nat := true
 	var poolCIDRs []string
 	for _, p := range pools {
@@ -52,10 +51,10 @@ func endpointPolicies(nc *NetConf, pools []datastore.IPPool, podIP, mgmtIP netip
 	}
 	var out []hns.Policy
 	sawNAT := false
-	for i, raw := range nc.EndpointPolicies() {
+	for i, raw := range d.opt.Policies {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, &ConfigError{Key: fmt.Sprintf("policies[%d].value", i), Reason: err.Error()}
+			return nil, &PolicyError{Index: i, Err: err}
 		}
 		var typ string
 		_ = json.Unmarshal(m["Type"], &typ)
@@ -92,11 +91,11 @@ func endpointPolicies(nc *NetConf, pools []datastore.IPPool, podIP, mgmtIP netip
 	}
 	pa, _ := json.Marshal(map[string]string{"ProviderAddress": mgmtIP.String()})
 	out = append(out, hns.Policy{Type: "ProviderAddress", Settings: pa})
-	if nc.WindowsLoopbackDSR {
+	if d.opt.LoopbackDSR {
 		d, _ := json.Marshal(map[string][]string{"Destinations": {podIP.String()}})
 		out = append(out, hns.Policy{Type: "OutBoundNAT", Settings: d})
 	}
-	if !nc.WindowsDisableDefaultDenyAllPolicy {
+	if !d.opt.DisableDefaultDeny {
 		a, _ := json.Marshal(defaultDenyACL)
 		out = append(out, hns.Policy{Type: "ACL", Settings: a})
 	}
@@ -108,12 +107,4 @@ func endpointPolicies(nc *NetConf, pools []datastore.IPPool, podIP, mgmtIP netip
 func endpointMAC(prefix string, ip netip.Addr) string {
 	b := ip.As4()
 	return fmt.Sprintf("%s-%02x-%02x-%02x-%02x", prefix, b[0], b[1], b[2], b[3])
-}
-
-// endpointDNS picks the runtime's DNS when it has servers, else the conf's.
-func endpointDNS(nc *NetConf) hns.Dns {
-	if rt := nc.RuntimeConfig.DNS; len(rt.Servers) > 0 {
-		return hns.Dns{Domain: rt.Domain, Search: rt.Searches, ServerList: rt.Servers, Options: rt.Options}
-	}
-	return hns.Dns{Domain: nc.DNS.Domain, Search: nc.DNS.Search, ServerList: nc.DNS.Nameservers, Options: nc.DNS.Options}
 }

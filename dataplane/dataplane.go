@@ -1,4 +1,4 @@
-package plugin
+package dataplane
 
 import (
 	"context"
@@ -14,28 +14,27 @@ import (
 	"github.com/calico-win/cni/internal/flock"
 )
 
-// dataplane does the HNS side of a pod: the node's Overlay network and host
+// Dataplane does the HNS side of a pod: the node's Overlay network and host
 // endpoint, and the pod endpoint in its namespace. It takes no node-wide
 // lock except around creating or replacing the network, the only step two
 // pods could race on.
-type dataplane struct {
+type Dataplane struct {
 	hns hns.Client
-	nc  *NetConf
-	// lockPath serialises network creation between plugin processes.
-	lockPath string
+	opt Options
 }
 
-func newDataplane(nc *NetConf, c hns.Client) *dataplane {
-	return &dataplane{hns: c, nc: nc, lockPath: stateFile(nc, "hns-network.lock")}
+// New returns the dataplane over HNS client c.
+func New(c hns.Client, opt Options) *Dataplane {
+	return &Dataplane{hns: c, opt: opt}
 }
 
-// networkName is the HNS network of a block: the conf name with
+// NetworkName is the HNS network of a block: the conf name with
 // windows_use_single_network, else "<name>-<block address with dashes>".
-func (d *dataplane) networkName(block netip.Prefix) string {
-	if d.nc.WindowsUseSingleNetwork {
-		return d.nc.Name
+func (d *Dataplane) NetworkName(block netip.Prefix) string {
+	if d.opt.SingleNetwork {
+		return d.opt.Name
 	}
-	return d.nc.Name + "-" + strings.ReplaceAll(block.Addr().String(), ".", "-")
+	return d.opt.Name + "-" + strings.ReplaceAll(block.Addr().String(), ".", "-")
 }
 
 // gateway is the block's .1: the pods' default gateway and the VXLAN tunnel address.
@@ -61,9 +60,9 @@ func matches(n *hns.Network, block netip.Prefix) bool {
 	return false
 }
 
-// managementIP is the node's provider address, which HNS publishes as a
+// ManagementIP is the node's provider address, which HNS publishes as a
 // ProviderAddress network policy some time after the network is created.
-func managementIP(n *hns.Network) (netip.Addr, bool) {
+func ManagementIP(n *hns.Network) (netip.Addr, bool) {
 	for _, p := range n.Policies {
 		if !strings.EqualFold(p.Type, "ProviderAddress") {
 			continue
@@ -78,12 +77,12 @@ func managementIP(n *hns.Network) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// ensureNetwork returns the Overlay network for block and the node's
+// EnsureNetwork returns the Overlay network for block and the node's
 // management IP, creating the network (or replacing one with another
 // subnet) as Calico does. A management IP that has not appeared yet is a
 // "try again later", not a sleep.
-func (d *dataplane) ensureNetwork(ctx context.Context, block netip.Prefix) (*hns.Network, netip.Addr, error) {
-	name := d.networkName(block)
+func (d *Dataplane) EnsureNetwork(ctx context.Context, block netip.Prefix) (*hns.Network, netip.Addr, error) {
+	name := d.NetworkName(block)
 	n, err := d.hns.GetNetworkByName(ctx, name)
 	if err != nil && !hns.IsNotFound(err) {
 		return nil, netip.Addr{}, fmt.Errorf("looking up HNS network %s: %w", name, err)
@@ -93,9 +92,9 @@ func (d *dataplane) ensureNetwork(ctx context.Context, block netip.Prefix) (*hns
 			return nil, netip.Addr{}, err
 		}
 	}
-	mgmt, ok := managementIP(n)
+	mgmt, ok := ManagementIP(n)
 	if !ok {
-		return nil, netip.Addr{}, fmt.Errorf("%w: HNS network %s has no management IP (ProviderAddress) yet", errNotReady, name)
+		return nil, netip.Addr{}, fmt.Errorf("%w: HNS network %s has no management IP (ProviderAddress) yet", ErrNotReady, name)
 	}
 	if err := d.ensureHostEndpoint(ctx, n, block, mgmt); err != nil {
 		return nil, netip.Addr{}, err
@@ -105,8 +104,8 @@ func (d *dataplane) ensureNetwork(ctx context.Context, block netip.Prefix) (*hns
 
 // createNetwork creates (or replaces) the network under the network lock;
 // another process may have done it while we waited.
-func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.Prefix) (*hns.Network, error) {
-	unlock, err := flock.Lock(ctx, d.lockPath)
+func (d *Dataplane) createNetwork(ctx context.Context, name string, block netip.Prefix) (*hns.Network, error) {
+	unlock, err := flock.Lock(ctx, d.opt.LockPath)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +122,7 @@ func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.
 	case !hns.IsNotFound(err):
 		return nil, fmt.Errorf("looking up HNS network %s: %w", name, err)
 	}
-	vsid, _ := json.Marshal(map[string]any{"Type": "VSID", "Settings": map[string]uint64{"IsolationId": d.nc.VXLANVNI}})
+	vsid, _ := json.Marshal(map[string]any{"Type": "VSID", "Settings": map[string]uint64{"IsolationId": d.opt.VXLANVNI}})
 	req := &hns.Network{
 		Name: name, Type: "Overlay",
 		Ipams: []hns.Ipam{{Type: "Static", Subnets: []hns.Subnet{{
@@ -148,7 +147,7 @@ func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.
 
 // ensureHostEndpoint makes sure "<network>_ep", the node's remote endpoint at
 // the block's .2 carrying the provider address, exists on this network.
-func (d *dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, block netip.Prefix, mgmt netip.Addr) error {
+func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, block netip.Prefix, mgmt netip.Addr) error {
 	name := n.Name + "_ep"
 	ep, err := d.hns.GetEndpointByName(ctx, name)
 	if err == nil && strings.EqualFold(ep.HostComputeNetwork, n.Id) && hasPA(ep, mgmt) {
@@ -158,7 +157,7 @@ func (d *dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, bloc
 		// Never create a second Calico_ep because a lookup failed (Calico #9142).
 		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
 	}
-	unlock, lerr := flock.Lock(ctx, d.lockPath)
+	unlock, lerr := flock.Lock(ctx, d.opt.LockPath)
 	if lerr != nil {
 		return lerr
 	}
@@ -218,19 +217,19 @@ func hostMAC(mgmt netip.Addr) string {
 	return ""
 }
 
-// endpointName is the pod endpoint's name, "<containerID>_<netconf name>"
+// EndpointName is the pod endpoint's name, "<containerID>_<netconf name>"
 // (hns.ConstructEndpointName), whatever the network is called.
-func endpointName(containerID, confName string) string { return containerID + "_" + confName }
+func (d *Dataplane) EndpointName(containerID string) string { return containerID + "_" + d.opt.Name }
 
 // isZeroGUID reports an unattached endpoint's namespace field.
 func isZeroGUID(s string) bool {
 	return s == "" || s == "00000000-0000-0000-0000-000000000000"
 }
 
-// removeEndpoint detaches and deletes an endpoint; whatever is already gone
+// RemoveEndpoint detaches and deletes an endpoint; whatever is already gone
 // counts as done. Any other failure is returned, so the runtime retries the
 // DEL instead of leaking the endpoint (Calico logs and forgets it).
-func (d *dataplane) removeEndpoint(ctx context.Context, ep *hns.Endpoint) error {
+func (d *Dataplane) RemoveEndpoint(ctx context.Context, ep *hns.Endpoint) error {
 	if !isZeroGUID(ep.HostComputeNamespace) {
 		err := d.hns.DetachEndpoint(ctx, ep.HostComputeNamespace, ep.Id)
 		if err != nil && !hns.IsNotFound(err) && hns.Code(err) != hns.EndpointNotAttached {

@@ -1,0 +1,66 @@
+//go:build windows
+
+package dataplane
+
+// The dataplane's Windows build against the simulator: under Wine this
+// exercises the Windows file locks and paths on the code path a real node
+// runs, which the Linux end-to-end tests cannot.
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/hns/sim"
+)
+
+// tempDir is t.TempDir without its RemoveAll, which fails under Wine.
+func tempDir(t *testing.T) string {
+	d, err := os.MkdirTemp("", "calico-win-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+func TestWindowsDataplaneOnSimulator(t *testing.T) {
+	dir := tempDir(t)
+	s, err := sim.Open(filepath.Join(dir, "hns"), sim.WithHostAddress("10.0.0.4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dp := New(s, Options{Name: "Calico", SingleNetwork: true, VXLANVNI: 4096, VXLANMacPrefix: "0E-2A",
+		LockPath: filepath.Join(dir, "hns-network.lock"),
+		Policies: []json.RawMessage{json.RawMessage(`{"Type":"OutBoundNAT","ExceptionList":["10.96.0.0/12"]}`)}})
+	block := netip.MustParsePrefix("10.244.5.0/26")
+	// No network yet: created (under the network lock, LockFileEx here)
+	// with the host endpoint.
+	n, mgmt, err := dp.EnsureNetwork(ctx, block)
+	if err != nil || mgmt.String() != "10.0.0.4" {
+		t.Fatalf("EnsureNetwork: %v, %v", mgmt, err)
+	}
+	ns, err := s.CreateNamespace(ctx, &hns.Namespace{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsID := strings.ToUpper(ns.Id)
+	pools := []Pool{{CIDR: netip.MustParsePrefix("10.244.0.0/16"), NATOutgoing: true}}
+	ep, created, err := dp.AttachPod(ctx, n, mgmt, Pod{ContainerID: "abc", NamespaceID: nsID,
+		Addr: netip.MustParseAddr("10.244.5.3"), Block: block, Pools: pools})
+	if err != nil || !created || ep.MacAddress != "0E-2A-0a-f4-05-03" || !strings.EqualFold(ep.HostComputeNamespace, ns.Id) {
+		t.Fatalf("AttachPod: %+v, %v, %v", ep, created, err)
+	}
+	if err := dp.RemoveEndpoint(ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetEndpointByName(ctx, "abc_Calico"); !hns.IsNotFound(err) {
+		t.Fatalf("endpoint still there: %v", err)
+	}
+}
