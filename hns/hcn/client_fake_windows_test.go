@@ -231,7 +231,7 @@ func TestFakeCreateNamespace(t *testing.T) {
 // The modify requests carry the envelopes of the reference (§1.4, §1.7).
 func TestFakeModify(t *testing.T) {
 	c, f := newFake(t)
-	acl := hns.Policy{Type: "ACL", Settings: json.RawMessage(`{"Protocols":"256","Action":"Block","Direction":"In","RuleType":"Switch","Priority":65500}`)}
+	acl := hns.NewPolicy(hns.ACLSetting{Protocols: "256", Action: "Block", Direction: "In", RuleType: "Switch", Priority: 65500})
 	for _, tc := range []struct {
 		name, object, fn, want string
 		do                     func() error
@@ -248,7 +248,7 @@ func TestFakeModify(t *testing.T) {
 		{"AddNetworkPolicy", netID, "HcnModifyNetwork",
 			`{"ResourceType":"Policy","RequestType":"Add","Settings":{"Policies":[{"Type":"HostRoute","Settings":{}}]}}`,
 			func() error {
-				return c.AddNetworkPolicy(ctx, netID, []hns.Policy{{Type: "HostRoute", Settings: json.RawMessage(`{}`)}})
+				return c.AddNetworkPolicy(ctx, netID, []hns.Policy{hns.NewPolicy(hns.HostRouteSetting{})})
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -114,7 +114,7 @@ var endpointTests = []contractTest{
 		ip := subnetLayout(t, n).host(t, 12)
 		remote := localEndpoint(n, uniqueName("hnstest-remote"), ip)
 		remote.Flags = hns.EndpointFlagRemote
-		remote.Policies = []hns.Policy{{Type: "ProviderAddress", Settings: []byte(`{"ProviderAddress":"192.0.2.4"}`)}}
+		remote.Policies = []hns.Policy{hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: "192.0.2.4"})}
 		r := createEndpoint(t, env, remote)
 		if r.Flags&hns.EndpointFlagRemote == 0 {
 			t.Errorf("remote endpoint reads back with Flags %d", r.Flags)

@@ -79,7 +79,7 @@ func TestPolicyNamesAreCanonical(t *testing.T) {
 	for _, p := range ep.Policies {
 		got = append(got, p.Type)
 	}
-	if want := []string{"SDNRoute", "OutBoundNAT", "ACL"}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+	if want := []string{hns.SDNRoute, hns.OutBoundNAT, hns.ACL}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("policy types = %v, want %v", got, want)
 	}
 }
@@ -87,9 +87,9 @@ func TestPolicyNamesAreCanonical(t *testing.T) {
 func TestApplyEndpointPolicy(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	allow := pol("ACL", `{"Action":"Allow","Direction":"Out","Priority":100}`)
-	deny := pol("ACL", `{"Action":"Block","Direction":"In","Priority":65500}`)
-	nat := pol("OutBoundNAT", `{}`)
+	allow := pol(hns.ACL, `{"Action":"Allow","Direction":"Out","Priority":100}`)
+	deny := pol(hns.ACL, `{"Action":"Block","Direction":"In","Priority":65500}`)
+	nat := pol(hns.OutBoundNAT, `{}`)
 	steps := []struct {
 		req  string
 		ps   []hns.Policy

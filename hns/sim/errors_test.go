@@ -131,14 +131,14 @@ func TestErrorTexts(t *testing.T) {
 		{"unknown policy type", create(f.endpoint("x", "10.244.5.30", pol("Teleport", `{}`))), policyType, hns.IsInvalidConfig},
 		{"v1 ROUTE policy", create(f.endpoint("x", "10.244.5.30", pol("ROUTE", `{"DestinationPrefix":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
 		{"v1 PA policy", create(f.endpoint("x", "10.244.5.30", pol("PA", `{"PA":"10.0.0.4"}`))), badPolicy, hns.IsInvalidConfig},
-		{"OutBoundNAT bad exception", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `{"Exceptions":["10.96.0.0/12","bogus"]}`))), badPolicy, hns.IsInvalidConfig},
-		{"OutBoundNAT exceptions not a list", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `{"Exceptions":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
-		{"settings not an object", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `[1]`))), badPolicy, hns.IsInvalidConfig},
-		{"SDNRoute without prefix", create(f.endpoint("x", "10.244.5.30", pol("SDNRoute", `{"NeedEncap":true}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL unknown action", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Drop","Direction":"In"}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL numeric protocols", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Block","Direction":"In","Protocols":256}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL protocol out of range", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Block","Direction":"In","Protocols":"300"}`))), badPolicy, hns.IsInvalidConfig},
-		{"ProviderAddress not an address", create(f.endpoint("x", "10.244.5.30", pol("ProviderAddress", `{"ProviderAddress":"node1"}`))), badPolicy, hns.IsInvalidConfig},
+		{"OutBoundNAT bad exception", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `{"Exceptions":["10.96.0.0/12","bogus"]}`))), badPolicy, hns.IsInvalidConfig},
+		{"OutBoundNAT exceptions not a list", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `{"Exceptions":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
+		{"settings not an object", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `[1]`))), badPolicy, hns.IsInvalidConfig},
+		{"SDNRoute without prefix", create(f.endpoint("x", "10.244.5.30", pol(hns.SDNRoute, `{"NeedEncap":true}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL unknown action", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Drop","Direction":"In"}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL numeric protocols", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Block","Direction":"In","Protocols":256}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL protocol out of range", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Block","Direction":"In","Protocols":"300"}`))), badPolicy, hns.IsInvalidConfig},
+		{"ProviderAddress not an address", create(f.endpoint("x", "10.244.5.30", pol(hns.ProviderAddress, `{"ProviderAddress":"node1"}`))), badPolicy, hns.IsInvalidConfig},
 		{"host port taken", create(f.endpoint("x", "10.244.5.30", portMap(8080))), portExists, hns.IsAlreadyExists},
 		{"host port twice in one request", create(f.endpoint("x", "10.244.5.30", portMap(9090), portMap(9090))), portExists, hns.IsAlreadyExists},
 		{"endpoint on a missing network", create(&hns.Endpoint{Name: "x", HostComputeNetwork: missingID}), openNetwork, hns.IsNotFound},
@@ -162,17 +162,17 @@ func TestErrorTexts(t *testing.T) {
 		{"detach from missing namespace", func() error { return f.s.DetachEndpoint(ctx, missingID, f.a.Id) }, openNamespace, hns.IsNotFound},
 		{"policy on missing endpoint", func() error { return f.s.ApplyEndpointPolicy(ctx, missingID, "Add", nil) }, openEndpoint, hns.IsNotFound},
 		{"bad policy applied", func() error {
-			return f.s.ApplyEndpointPolicy(ctx, f.a.Id, "Update", []hns.Policy{pol("ACL", `{"Action":"Block"}`)})
+			return f.s.ApplyEndpointPolicy(ctx, f.a.Id, "Update", []hns.Policy{pol(hns.ACL, `{"Action":"Block"}`)})
 		}, modifyEndpointPolicy, hns.IsInvalidConfig},
 		{"unknown request type", func() error { return f.s.ApplyEndpointPolicy(ctx, f.a.Id, "Replace", nil) }, modifyEndpointParam, hns.IsInvalidConfig},
 		{"unknown network policy", func() error {
 			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol("HostRoutes", `{}`)})
 		}, modifyNetworkType, hns.IsInvalidConfig},
 		{"HostRoute with settings", func() error {
-			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol("HostRoute", `{"Enable":true}`)})
+			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol(hns.HostRoute, `{"Enable":true}`)})
 		}, modifyNetworkPolicy, hns.IsInvalidConfig},
 		{"policy on missing network", func() error {
-			return f.s.AddNetworkPolicy(ctx, missingID, []hns.Policy{pol("HostRoute", `{}`)})
+			return f.s.AddNetworkPolicy(ctx, missingID, []hns.Policy{pol(hns.HostRoute, `{}`)})
 		}, openNetwork, hns.IsNotFound},
 		{"network by name", func() error { _, err := f.s.GetNetworkByName(ctx, "calico"); return err }, `Network name "calico" not found`, hns.IsNotFound},
 		{"network by ID", func() error { _, err := f.s.GetNetworkByID(ctx, missingID); return err }, `Network ID "` + missingID + `" not found`, hns.IsNotFound},
