@@ -17,9 +17,8 @@ type Options struct {
 	Name string
 	// SingleNetwork: one HNS network called Name, not one per block.
 	SingleNetwork bool
-	VXLANVNI      uint64
-	// VXLANMacPrefix is the "xx-xx" prefix of the pod MACs.
-	VXLANMacPrefix string
+	// Mode is the networking mode (Overlay); required.
+	Mode Mode
 	// LockPath serialises network creation between plugin processes.
 	LockPath string
 	// Policies are the configuration's EndpointPolicy values, as written.

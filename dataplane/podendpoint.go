@@ -82,8 +82,8 @@ func (d *Dataplane) createPodEndpoint(ctx context.Context, n *hns.Network, mgmt 
 		Name: name, HostComputeNetwork: n.Id, Policies: policies,
 		IpConfigurations: []hns.IpConfig{{IpAddress: p.Addr.String()}},
 		Dns:              d.opt.DNS,
-		Routes:           []hns.Route{{NextHop: gateway(p.Block).String(), DestinationPrefix: "0.0.0.0/0"}},
-		MacAddress:       endpointMAC(d.opt.VXLANMacPrefix, p.Addr),
+		Routes:           []hns.Route{{NextHop: d.mode.gateway(p.Block).String(), DestinationPrefix: "0.0.0.0/0"}},
+		MacAddress:       d.mode.podMAC(p.Addr),
 		SchemaVersion:    hns.V2,
 	}
 	ep, err := d.hns.CreateEndpoint(ctx, req)
@@ -115,7 +115,7 @@ func (d *Dataplane) removeStaleHolders(ctx context.Context, n *hns.Network, addr
 		if !HasAddr(ep, addr) {
 			continue
 		}
-		if ep.Flags&hns.EndpointFlagRemote != 0 || ep.Name == n.Name+"_ep" || !strings.HasSuffix(ep.Name, "_"+d.opt.Name) {
+		if ep.Flags&hns.EndpointFlagRemote != 0 || ep.Name == hostEndpointName(n) || !strings.HasSuffix(ep.Name, "_"+d.opt.Name) {
 			return fmt.Errorf("%w: %s is held by endpoint %q (%s)", errEndpointConflict, addr, ep.Name, ep.Id)
 		}
 		slog.Warn("removing a leaked endpoint that holds our address", "endpoint", ep.Name, "ip", addr)

@@ -10,22 +10,14 @@ import (
 	"github.com/calico-win/cni/hns"
 )
 
-// aclSettings is Calico's default-deny inbound ACL (priority 65500; Felix's
-// own ACLs have lower numbers and win).
-type aclSettings struct {
-	Protocols string `json:"Protocols"`
-	Action    string `json:"Action"`
-	Direction string `json:"Direction"`
-	RuleType  string `json:"RuleType"`
-	Priority  int    `json:"Priority"`
-}
-
-var defaultDenyACL = aclSettings{Protocols: "256", Action: "Block", Direction: "In", RuleType: "Switch", Priority: 65500}
+// defaultDenyACL is Calico's default-deny inbound ACL (priority 65500;
+// Felix's own ACLs have lower numbers and win).
+var defaultDenyACL = hns.ACLSetting{Protocols: "256", Action: "Block", Direction: "In", RuleType: "Switch", Priority: 65500}
 
 // v1ToV2Type maps HNS v1 policy type names to their v2 names, so a conf
 // written for dockershim (ROUTE, PA) works with containerd: HNS v2 refuses
 // the v1 names with 0x803b000d.
-var v1ToV2Type = map[string]string{"ROUTE": "SDNRoute", "PA": "ProviderAddress"}
+var v1ToV2Type = map[string]string{"ROUTE": hns.SDNRoute, "PA": hns.ProviderAddress}
 
 // endpointPolicies computes the HNS v2 policies of a pod endpoint as Calico
 // does (winpol.CalculateEndpointPolicies and the VXLAN additions):
@@ -52,59 +44,69 @@ func (d *Dataplane) endpointPolicies(pools []Pool, podIP, mgmtIP netip.Addr) ([]
 	var out []hns.Policy
 	sawNAT := false
 	for i, raw := range d.opt.Policies {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err != nil {
+		p, err := confPolicy(raw, nat, poolCIDRs)
+		if err != nil {
 			return nil, &PolicyError{Index: i, Err: err}
 		}
-		var typ string
-		_ = json.Unmarshal(m["Type"], &typ)
-		delete(m, "Type")
-		if v2, ok := v1ToV2Type[strings.ToUpper(typ)]; ok {
-			slog.Debug("translating an HNS v1 policy type for HNS v2", "from", typ, "to", v2)
-			typ = v2
-		}
-		if ex, ok := m["ExceptionList"]; ok {
-			m["Exceptions"] = ex
-			delete(m, "ExceptionList")
-		}
-		if strings.EqualFold(typ, "OutBoundNAT") {
+		if p.Is(hns.OutBoundNAT) {
 			if !nat {
 				continue
 			}
 			sawNAT = true
-			var ex []string
-			if raw, ok := m["Exceptions"]; ok {
-				_ = json.Unmarshal(raw, &ex)
-			}
-			ex = append(ex, poolCIDRs...)
-			m["Exceptions"], _ = json.Marshal(ex)
 		}
-		settings, err := json.Marshal(m)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, hns.Policy{Type: typ, Settings: settings})
+		out = append(out, p)
 	}
 	if nat && !sawNAT && len(poolCIDRs) > 0 {
-		s, _ := json.Marshal(map[string][]string{"Exceptions": poolCIDRs})
-		out = append(out, hns.Policy{Type: "OutBoundNAT", Settings: s})
+		out = append(out, hns.NewPolicy(hns.OutboundNATSetting{Exceptions: poolCIDRs}))
 	}
-	pa, _ := json.Marshal(map[string]string{"ProviderAddress": mgmtIP.String()})
-	out = append(out, hns.Policy{Type: "ProviderAddress", Settings: pa})
+	out = append(out, d.mode.podPolicies(mgmtIP)...)
 	if d.opt.LoopbackDSR {
-		d, _ := json.Marshal(map[string][]string{"Destinations": {podIP.String()}})
-		out = append(out, hns.Policy{Type: "OutBoundNAT", Settings: d})
+		out = append(out, hns.NewPolicy(hns.OutboundNATSetting{Destinations: []string{podIP.String()}}))
 	}
 	if !d.opt.DisableDefaultDeny {
-		a, _ := json.Marshal(defaultDenyACL)
-		out = append(out, hns.Policy{Type: "ACL", Settings: a})
+		out = append(out, hns.NewPolicy(defaultDenyACL))
 	}
 	return out, nil
 }
 
-// endpointMAC is Calico's VXLAN pod MAC: the prefix and the 4 address bytes
-// in lower-case hex (10.244.1.5 with 0E-2A -> 0E-2A-0a-f4-01-05).
-func endpointMAC(prefix string, ip netip.Addr) string {
-	b := ip.As4()
-	return fmt.Sprintf("%s-%02x-%02x-%02x-%02x", prefix, b[0], b[1], b[2], b[3])
+// confPolicy is one configured EndpointPolicy value as an HNS v2 policy:
+// Type kept (v1 names translated), the other keys moved under Settings
+// (ExceptionList renamed Exceptions), and, with nat, the pool CIDRs added
+// to an OutBoundNAT's exceptions. Keys it does not know pass through.
+func confPolicy(raw json.RawMessage, nat bool, poolCIDRs []string) (hns.Policy, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return hns.Policy{}, err
+	}
+	var typ string
+	if err := json.Unmarshal(m["Type"], &typ); err != nil {
+		return hns.Policy{}, fmt.Errorf("key Type: %w", err)
+	}
+	delete(m, "Type")
+	if v2, ok := v1ToV2Type[strings.ToUpper(typ)]; ok {
+		slog.Debug("translating an HNS v1 policy type for HNS v2", "from", typ, "to", v2)
+		typ = v2
+	}
+	if ex, ok := m["ExceptionList"]; ok {
+		m["Exceptions"] = ex
+		delete(m, "ExceptionList")
+	}
+	if nat && strings.EqualFold(typ, hns.OutBoundNAT) {
+		var ex []string
+		if raw, ok := m["Exceptions"]; ok {
+			if err := json.Unmarshal(raw, &ex); err != nil {
+				return hns.Policy{}, fmt.Errorf("key Exceptions: %w", err)
+			}
+		}
+		b, err := json.Marshal(append(ex, poolCIDRs...))
+		if err != nil {
+			return hns.Policy{}, err
+		}
+		m["Exceptions"] = b
+	}
+	settings, err := json.Marshal(m)
+	if err != nil {
+		return hns.Policy{}, err
+	}
+	return hns.Policy{Type: typ, Settings: settings}, nil
 }

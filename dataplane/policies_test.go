@@ -26,7 +26,7 @@ func TestEndpointPolicies(t *testing.T) {
 		if err := json.Unmarshal([]byte(policies), &entries); err != nil {
 			t.Fatal(err)
 		}
-		opt := Options{Name: "Calico"}
+		opt := Options{Name: "Calico", Mode: Overlay(4096, "0E-2A")}
 		for _, e := range entries {
 			opt.Policies = append(opt.Policies, e.Value)
 		}
@@ -70,7 +70,7 @@ func TestEndpointPolicies(t *testing.T) {
 }
 
 func TestEndpointMAC(t *testing.T) {
-	if got := endpointMAC("0E-2A", netip.MustParseAddr("10.244.1.5")); got != "0E-2A-0a-f4-01-05" {
+	if got := (overlay{macPrefix: "0E-2A"}).podMAC(netip.MustParseAddr("10.244.1.5")); got != "0E-2A-0a-f4-01-05" {
 		t.Errorf("MAC = %s", got)
 	}
 }

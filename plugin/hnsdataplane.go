@@ -11,14 +11,20 @@ func newDataplane(nc *NetConf, c hns.Client) *dataplane.Dataplane {
 	return dataplane.New(c, dataplane.Options{
 		Name:               nc.Name,
 		SingleNetwork:      nc.WindowsUseSingleNetwork,
-		VXLANVNI:           nc.VXLANVNI,
-		VXLANMacPrefix:     nc.VXLANMacPrefix,
+		Mode:               dataplaneMode(nc),
 		LockPath:           stateFile(nc, "hns-network.lock"),
 		Policies:           nc.EndpointPolicies(),
 		LoopbackDSR:        nc.WindowsLoopbackDSR,
 		DisableDefaultDeny: nc.WindowsDisableDefaultDenyAllPolicy,
 		DNS:                endpointDNS(nc),
 	})
+}
+
+// dataplaneMode is the netconf's networking mode. ADD refuses any mode but
+// vxlan; the other commands treat every conf as VXLAN.
+func dataplaneMode(nc *NetConf) dataplane.Mode {
+	// VXLANVNI is validated to 24 bits.
+	return dataplane.Overlay(uint32(nc.VXLANVNI), nc.VXLANMacPrefix)
 }
 
 // dataplanePools is what the dataplane needs of the pools.

@@ -1,10 +1,8 @@
-//go:build windows
-
 package dataplane
 
-// The dataplane's Windows build against the simulator: under Wine this
-// exercises the Windows file locks and paths on the code path a real node
-// runs, which the Linux end-to-end tests cannot.
+// The dataplane in-process against the simulator. It also runs as a Windows
+// binary under Wine (scripts/wine-test.sh), where it exercises the Windows
+// file locks and paths on the code path a real node runs.
 
 import (
 	"context"
@@ -29,14 +27,14 @@ func tempDir(t *testing.T) string {
 	return d
 }
 
-func TestWindowsDataplaneOnSimulator(t *testing.T) {
+func TestDataplaneOnSimulator(t *testing.T) {
 	dir := tempDir(t)
 	s, err := sim.Open(filepath.Join(dir, "hns"), sim.WithHostAddress("10.0.0.4"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	dp := New(s, Options{Name: "Calico", SingleNetwork: true, VXLANVNI: 4096, VXLANMacPrefix: "0E-2A",
+	dp := New(s, Options{Name: "Calico", SingleNetwork: true, Mode: Overlay(4096, "0E-2A"),
 		LockPath: filepath.Join(dir, "hns-network.lock"),
 		Policies: []json.RawMessage{json.RawMessage(`{"Type":"OutBoundNAT","ExceptionList":["10.96.0.0/12"]}`)}})
 	block := netip.MustParsePrefix("10.244.5.0/26")
@@ -45,6 +43,20 @@ func TestWindowsDataplaneOnSimulator(t *testing.T) {
 	n, mgmt, err := dp.EnsureNetwork(ctx, block)
 	if err != nil || mgmt.String() != "10.0.0.4" {
 		t.Fatalf("EnsureNetwork: %v, %v", mgmt, err)
+	}
+	if n.Name != "Calico" || n.Type != "Overlay" || !hasPolicy(n.Policies, hns.HostRoute) {
+		t.Errorf("network: %+v", n)
+	}
+	hostEP, err := s.GetEndpointByName(ctx, "Calico_ep")
+	if err != nil || hostEP.IpConfigurations[0].IpAddress != "10.244.5.2" || hostEP.Flags&hns.EndpointFlagRemote == 0 {
+		t.Fatalf("host endpoint: %+v, %v", hostEP, err)
+	}
+	// A second call finds both as they are.
+	if n2, _, err := dp.EnsureNetwork(ctx, block); err != nil || n2.Id != n.Id {
+		t.Fatalf("EnsureNetwork again: %+v, %v", n2, err)
+	}
+	if ep, err := s.GetEndpointByName(ctx, "Calico_ep"); err != nil || ep.Id != hostEP.Id {
+		t.Fatalf("host endpoint replaced: %+v, %v", ep, err)
 	}
 	ns, err := s.CreateNamespace(ctx, &hns.Namespace{})
 	if err != nil {
@@ -63,4 +75,13 @@ func TestWindowsDataplaneOnSimulator(t *testing.T) {
 	if _, err := s.GetEndpointByName(ctx, "abc_Calico"); !hns.IsNotFound(err) {
 		t.Fatalf("endpoint still there: %v", err)
 	}
+}
+
+func hasPolicy(ps []hns.Policy, typ string) bool {
+	for _, p := range ps {
+		if p.Is(typ) {
+			return true
+		}
+	}
+	return false
 }
