@@ -28,7 +28,7 @@ func (d *Dataplane) AttachPod(ctx context.Context, n *hns.Network, mgmt netip.Ad
 	name := d.EndpointName(p.ContainerID)
 	ep, err = d.hns.GetEndpointByName(ctx, name)
 	switch {
-	case err == nil && strings.EqualFold(ep.HostComputeNetwork, n.Id) && HasAddr(ep, p.Addr) &&
+	case err == nil && strings.EqualFold(ep.HostComputeNetwork, n.Id) && hasAddr(ep, p.Addr) &&
 		(isZeroGUID(ep.HostComputeNamespace) || strings.EqualFold(ep.HostComputeNamespace, p.NamespaceID)):
 		// A repeated ADD: reuse.
 	case err == nil:
@@ -63,8 +63,7 @@ func (d *Dataplane) AttachPod(ctx context.Context, n *hns.Network, mgmt netip.Ad
 	return ep, created, nil
 }
 
-// HasAddr reports whether ep has address a.
-func HasAddr(ep *hns.Endpoint, a netip.Addr) bool {
+func hasAddr(ep *hns.Endpoint, a netip.Addr) bool {
 	for _, c := range ep.IpConfigurations {
 		if c.IpAddress == a.String() {
 			return true
@@ -112,7 +111,7 @@ func (d *Dataplane) removeStaleHolders(ctx context.Context, n *hns.Network, addr
 	removed := 0
 	for i := range eps {
 		ep := &eps[i]
-		if !HasAddr(ep, addr) {
+		if !hasAddr(ep, addr) {
 			continue
 		}
 		if ep.Flags&hns.EndpointFlagRemote != 0 || ep.Name == hostEndpointName(n) || !strings.HasSuffix(ep.Name, "_"+d.opt.Name) {
@@ -128,4 +127,17 @@ func (d *Dataplane) removeStaleHolders(ctx context.Context, n *hns.Network, addr
 		return fmt.Errorf("%w: no endpoint of this network holds %s", errEndpointConflict, addr)
 	}
 	return nil
+}
+
+// RemovePod removes the pod endpoint of containerID; an endpoint that is
+// not there counts as removed.
+func (d *Dataplane) RemovePod(ctx context.Context, containerID string) error {
+	ep, err := d.hns.GetEndpointByName(ctx, d.EndpointName(containerID))
+	switch {
+	case hns.IsNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("looking up the pod endpoint: %w", err)
+	}
+	return d.RemoveEndpoint(ctx, ep)
 }

@@ -69,8 +69,17 @@ func TestDataplaneOnSimulator(t *testing.T) {
 	if err != nil || !created || ep.MacAddress != "0E-2A-0a-f4-05-03" || !strings.EqualFold(ep.HostComputeNamespace, ns.Id) {
 		t.Fatalf("AttachPod: %+v, %v, %v", ep, created, err)
 	}
-	if err := dp.RemoveEndpoint(ctx, ep); err != nil {
+	if err := dp.CheckPod(ctx, "abc", nsID, block, netip.MustParseAddr("10.244.5.3")); err != nil {
+		t.Errorf("CheckPod: %v", err)
+	}
+	if err := dp.CheckPod(ctx, "abc", nsID, block, netip.MustParseAddr("10.244.5.4")); err == nil || !strings.Contains(err.Error(), "prevResult has 10.244.5.4") {
+		t.Errorf("CheckPod with another address: %v", err)
+	}
+	if err := dp.RemovePod(ctx, "abc"); err != nil {
 		t.Fatal(err)
+	}
+	if err := dp.RemovePod(ctx, "abc"); err != nil {
+		t.Fatalf("RemovePod of a removed pod: %v", err)
 	}
 	if _, err := s.GetEndpointByName(ctx, "abc_Calico"); !hns.IsNotFound(err) {
 		t.Fatalf("endpoint still there: %v", err)

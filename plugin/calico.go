@@ -315,16 +315,8 @@ func (c *call) del() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	dp := newDataplane(c.nc, h)
-	ep, err := h.GetEndpointByName(c.ctx, dp.EndpointName(c.args.ContainerID))
-	switch {
-	case hns.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("looking up the pod endpoint: %w", err)
-	default:
-		if err := dp.RemoveEndpoint(c.ctx, ep); err != nil {
-			return err
-		}
+	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID); err != nil {
+		return err
 	}
 	if c.calicoIPAM() {
 		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)

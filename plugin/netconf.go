@@ -1,8 +1,3 @@
-// Package plugin is the CNI side of calico-win: the network configuration,
-// the calico and calico-ipam commands (ADD, DEL, CHECK, STATUS, GC), the
-// workload endpoint the plugin records, and the mapping of errors to CNI codes.
-// It wires ipam, hns and a datastore backend together; it holds no IPAM or
-// HNS logic of its own.
 package plugin
 
 import (
