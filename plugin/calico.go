@@ -28,7 +28,7 @@ var CalicoFuncs = skel.CNIFuncs{Add: cmdAdd, Del: cmdDel, Check: cmdCheck, Statu
 // the WorkloadEndpoint, pool annotations for IPAM, as Calico reads them),
 // alongside the first datastore read. It returns nil when there is nothing to read.
 func (c *call) readPod() func() (*kubePod, error) {
-	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !c.usesKubeAPI() {
+	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !usesKubeAPI(c.nc) {
 		return nil
 	}
 	var pod *kubePod
@@ -39,13 +39,6 @@ func (c *call) readPod() func() (*kubePod, error) {
 		pod, err = readKubePod(c.ctx, c.nc, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME))
 	}()
 	return func() (*kubePod, error) { <-done; return pod, err }
-}
-
-// usesKubeAPI reports whether the netconf reaches a Kubernetes API server:
-// the Kubernetes datastore, or a kubeconfig or API root beside etcd.
-func (c *call) usesKubeAPI() bool {
-	return datastoreType(c.nc) == "kubernetes" || c.nc.Kubernetes.Kubeconfig != "" ||
-		c.nc.Kubernetes.K8sAPIRoot != "" || c.nc.Policy.K8sAPIRoot != ""
 }
 
 // calicoIPAM reports whether IPAM runs in-process (one process per ADD,

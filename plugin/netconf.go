@@ -221,9 +221,7 @@ func (nc *NetConf) validate() error {
 	if deref(nc.IPAM.AssignIPv6) == "true" {
 		return &ConfigError{Key: "ipam.assign_ipv6", Value: "true", Reason: "IPv6 is not supported on Windows nodes by this plugin"}
 	}
-	switch strings.ToLower(nc.DatastoreType) {
-	case "", "etcdv3", "kubernetes":
-	default:
+	if !validDatastoreType(nc.DatastoreType) {
 		return &ConfigError{Key: "datastore_type", Value: nc.DatastoreType, Reason: `must be "etcdv3" or "kubernetes"`}
 	}
 	if nc.EtcdEndpoints != "" {

@@ -6,18 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"sync"
 
-	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/internal/k8s"
 )
 
-// The Kubernetes datastore (datastore_type: kubernetes), and what the
-// plugin reads of the pod, its namespace and its node from the API server.
-// One API client per netconf serves all of a CNI call, so the store and the
-// pod reads share one TLS connection.
+// The Kubernetes API server: the client, and what the plugin reads there of
+// the pod, its namespace and its node, with either datastore (the pod's
+// labels, service account, ports and pool annotations; the node's pod CIDR).
+// One API client per netconf serves all of a CNI call, so the Kubernetes
+// datastore and the pod reads share one TLS connection.
 
 var kubeClients struct {
 	sync.Mutex
@@ -57,25 +56,6 @@ func kubeClient(nc *NetConf) (*k8s.Client, error) {
 	}
 	kubeClients.m[cfg] = c
 	return c, nil
-}
-
-// openKDD opens the Kubernetes datastore. It reads the kubeconfig (a
-// ConfigError if it cannot be used) but does not contact the server.
-// calico_api_group (or CALICO_API_GROUP) may be empty or
-// crd.projectcalico.org/v1; projectcalico.org/v3 is a ConfigError.
-func openKDD(nc *NetConf) (datastore.Store, error) {
-	group := nc.CalicoAPIGroup
-	if group == "" {
-		group = os.Getenv("CALICO_API_GROUP")
-	}
-	if err := kdd.CheckAPIGroup(group); err != nil {
-		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: err.Error()}
-	}
-	c, err := kubeClient(nc)
-	if err != nil {
-		return nil, err
-	}
-	return kdd.NewWithClient(c), nil
 }
 
 // kubePod is what the API server says about the pod of a CNI call.
