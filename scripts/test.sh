@@ -23,6 +23,9 @@ if [ -n "$unformatted" ]; then
 	echo "not gofmt'ed:"; echo "$unformatted"; exit 1
 fi
 
+step "go mod tidy"
+go mod tidy -diff
+
 step "staticcheck (linux, windows)"
 staticcheck ./...
 GOOS=windows GOARCH=amd64 staticcheck ./...
