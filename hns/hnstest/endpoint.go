@@ -104,7 +104,6 @@ var endpointTests = []contractTest{
 		_, err = env.Client.GetEndpointByName(ctx(t), uniqueName("hnstest-missing"))
 		wantNotFound(t, "GetEndpointByName", err, "Endpoint")
 		wantIsNotFound(t, "DeleteEndpoint", env.Client.DeleteEndpoint(ctx(t), id))
-		wantIsNotFound(t, "ApplyEndpointPolicy", env.Client.ApplyEndpointPolicy(ctx(t), id, "Add", nil))
 	}},
 	{"Remote", func(t *testing.T, env Env) {
 		if !env.RemoteEndpoints {

@@ -26,13 +26,6 @@ func countType(ps []hns.Policy, typ string) int {
 	return n
 }
 
-func endpointPolicies(t *testing.T, env Env, id string) []hns.Policy {
-	t.Helper()
-	ep, err := env.Client.GetEndpointByID(ctx(t), id)
-	mustDo(t, "GetEndpointByID", err)
-	return ep.Policies
-}
-
 var policyTests = []contractTest{
 	{"AcceptedAndReadBack", func(t *testing.T, env Env) {
 		n := env.NewNetwork(t)
@@ -75,25 +68,6 @@ var policyTests = []contractTest{
 				e.Policies = []hns.Policy{tt.p}
 				wantCode(t, tt.name, tryCreate(t, env, e), hns.InvalidPolicy)
 			})
-		}
-	}},
-	{"ApplyUpdateAndRemove", func(t *testing.T, env Env) {
-		n := env.NewNetwork(t)
-		ep := createEndpoint(t, env, localEndpoint(n, uniqueName("hnstest-apply"), subnetLayout(t, n).host(t, 10)))
-		c := env.Client
-		mustDo(t, "ApplyEndpointPolicy(Update, ACL)", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Update", []hns.Policy{defaultDeny}))
-		if got := countType(endpointPolicies(t, env, ep.Id), hns.ACL); got != 1 {
-			t.Errorf("after Update: %d ACL policies, want 1", got)
-		}
-		bad := pol(hns.ACL, `{"Action":"Maybe","Direction":"In"}`)
-		wantCode(t, "Apply bad ACL", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Add", []hns.Policy{bad}), hns.InvalidPolicy)
-		wantCode(t, "Apply unknown type", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Add", []hns.Policy{pol("NoSuchPolicy", `{}`)}), hns.InvalidPolicyType)
-		if got := countType(endpointPolicies(t, env, ep.Id), hns.ACL); got != 1 {
-			t.Errorf("after refused applies: %d ACL policies, want 1", got)
-		}
-		mustDo(t, "ApplyEndpointPolicy(Remove, ACL)", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Remove", []hns.Policy{defaultDeny}))
-		if got := countType(endpointPolicies(t, env, ep.Id), hns.ACL); got != 0 {
-			t.Errorf("after Remove: %d ACL policies, want 0", got)
 		}
 	}},
 }
