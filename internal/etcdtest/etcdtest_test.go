@@ -36,7 +36,7 @@ func lookup(t *testing.T) *recorder {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		binary(r)
+		Binary(r)
 	}()
 	<-done
 	return r
