@@ -41,6 +41,6 @@ func testCtx(t testing.TB) context.Context { return testctx.New(t, 20*time.Secon
 func TestContractIntegration(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (datastore.Store, storetest.Seeder) {
 		s, srv := newTestStore(t)
-		return s, srv
+		return s, srv.Seeder()
 	})
 }
