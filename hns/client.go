@@ -26,8 +26,6 @@ type Client interface {
 	GetEndpointByName(ctx context.Context, name string) (*Endpoint, error)
 	// ListEndpointsOfNetwork returns the endpoints (local and remote) of a network.
 	ListEndpointsOfNetwork(ctx context.Context, networkID string) ([]Endpoint, error)
-	// ApplyEndpointPolicy modifies an endpoint's policies (RequestType Add/Remove/Update).
-	ApplyEndpointPolicy(ctx context.Context, endpointID string, requestType string, p []Policy) error
 
 	GetNamespaceByID(ctx context.Context, id string) (*Namespace, error)
 	CreateNamespace(ctx context.Context, ns *Namespace) (*Namespace, error)

@@ -115,18 +115,3 @@ func FeaturesFor(v Version) Features {
 		Accelnet:                 inRanges(v, accelnetVersions),
 	}
 }
-
-// FeatureError is hcn's answer when a feature check fails:
-// "platform does not support feature <Name>".
-type FeatureError struct{ Name string }
-
-func (e *FeatureError) Error() string { return "platform does not support feature " + e.Name }
-
-// Require returns nil if ok, else a *FeatureError naming the feature, so
-// callers can write `if err := hns.Require(f.DSR, "DSR"); err != nil`.
-func Require(ok bool, name string) error {
-	if ok {
-		return nil
-	}
-	return &FeatureError{Name: name}
-}

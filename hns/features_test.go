@@ -1,7 +1,6 @@
 package hns
 
 import (
-	"errors"
 	"testing"
 )
 
@@ -103,20 +102,6 @@ func TestFeaturesFor(t *testing.T) {
 func TestFeaturesForZeroVersionHasNothing(t *testing.T) {
 	if f := FeaturesFor(Version{}); f != (Features{}) {
 		t.Errorf("FeaturesFor(0.0) = %+v, want no features", f)
-	}
-}
-
-func TestRequire(t *testing.T) {
-	if err := Require(true, "DSR"); err != nil {
-		t.Errorf("Require(true) = %v", err)
-	}
-	err := Require(false, "DSR")
-	var fe *FeatureError
-	if !errors.As(err, &fe) || fe.Name != "DSR" {
-		t.Fatalf("Require(false) = %#v, want *FeatureError{DSR}", err)
-	}
-	if got, want := err.Error(), "platform does not support feature DSR"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
 

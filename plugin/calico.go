@@ -15,6 +15,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
@@ -28,7 +29,7 @@ var CalicoFuncs = skel.CNIFuncs{Add: cmdAdd, Del: cmdDel, Check: cmdCheck, Statu
 // the WorkloadEndpoint, pool annotations for IPAM, as Calico reads them),
 // alongside the first datastore read. It returns nil when there is nothing to read.
 func (c *call) readPod() func() (*kubePod, error) {
-	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !c.usesKubeAPI() {
+	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !usesKubeAPI(c.nc) {
 		return nil
 	}
 	var pod *kubePod
@@ -39,13 +40,6 @@ func (c *call) readPod() func() (*kubePod, error) {
 		pod, err = readKubePod(c.ctx, c.nc, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME))
 	}()
 	return func() (*kubePod, error) { <-done; return pod, err }
-}
-
-// usesKubeAPI reports whether the netconf reaches a Kubernetes API server:
-// the Kubernetes datastore, or a kubeconfig or API root beside etcd.
-func (c *call) usesKubeAPI() bool {
-	return datastoreType(c.nc) == "kubernetes" || c.nc.Kubernetes.Kubeconfig != "" ||
-		c.nc.Kubernetes.K8sAPIRoot != "" || c.nc.Policy.K8sAPIRoot != ""
 }
 
 // calicoIPAM reports whether IPAM runs in-process (one process per ADD,
@@ -126,13 +120,13 @@ func (c *call) add() (*current.Result, error) {
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
 	dp := newDataplane(c.nc, h)
-	n, mgmt, err := dp.ensureNetwork(c.ctx, got.block)
+	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
 		got.undo()
 		return nil, err
 	}
-	ep, created, err := dp.attachPod(c.ctx, n, mgmt, podEndpoint{
-		containerID: c.args.ContainerID, namespaceID: nsID, addr: got.addr, block: got.block, pools: got.snap.Pools})
+	ep, created, err := dp.AttachPod(c.ctx, n, mgmt, dataplane.Pod{
+		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
 		got.undo()
 		return nil, err
@@ -140,7 +134,7 @@ func (c *call) add() (*current.Result, error) {
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
 		if created {
-			if rerr := dp.removeEndpoint(c.ctx, ep); rerr != nil {
+			if rerr := dp.RemoveEndpoint(c.ctx, ep); rerr != nil {
 				slog.Error("could not remove the endpoint after a failed ADD", "err", rerr)
 			}
 		}
@@ -325,15 +319,8 @@ func (c *call) del() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	ep, err := h.GetEndpointByName(c.ctx, endpointName(c.args.ContainerID, c.nc.Name))
-	switch {
-	case hns.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("looking up the pod endpoint: %w", err)
-	default:
-		if err := newDataplane(c.nc, h).removeEndpoint(c.ctx, ep); err != nil {
-			return err
-		}
+	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID); err != nil {
+		return err
 	}
 	if c.calicoIPAM() {
 		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)
@@ -395,7 +382,7 @@ func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 // podUID is, on the Kubernetes datastore, the UID of the pod instance this
 // sandbox belongs to: K8S_POD_UID, else the pod this call read.
 func (c *call) podUID() string {
-	if datastoreType(c.nc) != "kubernetes" {
+	if datastoreOf(c.nc) != datastoreKubernetes {
 		return ""
 	}
 	if uid := string(c.cargs.K8S_POD_UID); uid != "" {

@@ -61,7 +61,7 @@ func newCall(cmd string, args *skel.CmdArgs) (*call, error) {
 		c.close()
 		return nil, err
 	}
-	if datastoreType(nc) == "kubernetes" {
+	if datastoreOf(nc) == datastoreKubernetes {
 		c.store = newCachedStore(c.store, nc, c.node)
 	}
 	return c, nil

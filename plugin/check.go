@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/containernetworking/cni/pkg/skel"
 
@@ -39,24 +38,8 @@ func (c *call) check() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	name := endpointName(c.args.ContainerID, c.nc.Name)
-	ep, err := h.GetEndpointByName(c.ctx, name)
-	if err != nil {
-		return fmt.Errorf("CHECK: HNS endpoint %s: %w", name, err)
-	}
-	netName := newDataplane(c.nc, h).networkName(block)
-	n, err := h.GetNetworkByName(c.ctx, netName)
-	if err != nil {
-		return fmt.Errorf("CHECK: HNS network %s: %w", netName, err)
-	}
-	if !strings.EqualFold(ep.HostComputeNetwork, n.Id) {
-		return fmt.Errorf("CHECK: endpoint %s is on network %s, not on the current %s network %s", name, ep.HostComputeNetwork, netName, n.Id)
-	}
-	if !strings.EqualFold(ep.HostComputeNamespace, nsID) {
-		return fmt.Errorf("CHECK: endpoint %s is attached to namespace %q, not to CNI_NETNS %s", name, ep.HostComputeNamespace, nsID)
-	}
-	if !hasAddr(ep, want) {
-		return fmt.Errorf("CHECK: endpoint %s has addresses %v, prevResult has %s", name, ep.IpConfigurations, want)
+	if err := newDataplane(c.nc, h).CheckPod(c.ctx, c.args.ContainerID, nsID, block, want); err != nil {
+		return err
 	}
 	k := c.wepKey()
 	w, err := c.store.GetWorkloadEndpoint(c.ctx, k)

@@ -12,8 +12,6 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 
-	"github.com/calico-win/cni/datastore"
-	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/internal/flock"
 )
 
@@ -79,46 +77,6 @@ func nodename(nc *NetConf) (string, error) {
 		return "", fmt.Errorf("determining the node name: %w", err)
 	}
 	return strings.ToLower(h), nil
-}
-
-// datastoreType is Calico's choice of datastore: datastore_type, else
-// $DATASTORE_TYPE, else etcdv3 when etcd endpoints are set, else kubernetes.
-func datastoreType(nc *NetConf) string {
-	typ := strings.ToLower(nc.DatastoreType)
-	if typ == "" {
-		typ = strings.ToLower(os.Getenv("DATASTORE_TYPE"))
-	}
-	if typ == "" {
-		if nc.EtcdEndpoints != "" || os.Getenv("ETCD_ENDPOINTS") != "" {
-			typ = "etcdv3"
-		} else {
-			typ = "kubernetes"
-		}
-	}
-	return typ
-}
-
-// openStore opens the datastore the netconf names.
-func openStore(nc *NetConf) (datastore.Store, error) {
-	switch datastoreType(nc) {
-	case "etcdv3":
-		eps := nc.EtcdEndpoints
-		if eps == "" {
-			eps = os.Getenv("ETCD_ENDPOINTS")
-		}
-		if eps == "" {
-			return nil, &ConfigError{Key: "etcd_endpoints", Reason: "required with datastore_type etcdv3"}
-		}
-		var list []string
-		for _, e := range strings.Split(eps, ",") {
-			list = append(list, strings.TrimSpace(e))
-		}
-		return etcdstore.New(etcdstore.Config{
-			Endpoints: list, CAFile: nc.EtcdCACertFile, CertFile: nc.EtcdCertFile, KeyFile: nc.EtcdKeyFile,
-			Timeout: datastoreTimeout,
-		})
-	}
-	return openKDD(nc)
 }
 
 // defaultLockFile is Calico's default IPAM lock path on Windows; elsewhere a

@@ -3,9 +3,11 @@ package plugin
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/containernetworking/cni/pkg/types"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/hns"
@@ -41,6 +43,10 @@ func toCNIError(err error) *types.Error {
 	if errors.As(err, &te) {
 		return te
 	}
+	var pe *dataplane.PolicyError
+	if errors.As(err, &pe) {
+		err = &ConfigError{Key: fmt.Sprintf("policies[%d].value", pe.Index), Reason: pe.Err.Error()}
+	}
 	var ce *ConfigError
 	var ae *ArgsError
 	code := uint(types.ErrInternal)
@@ -52,7 +58,8 @@ func toCNIError(err error) *types.Error {
 	case errors.Is(err, datastore.ErrUnauthorized):
 		code = CodeAccessDenied
 	case errors.Is(err, datastore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ipam.ErrNoNode), errors.Is(err, errNotReady), hns.IsServiceUnavailable(err),
+		errors.Is(err, ipam.ErrNoNode), errors.Is(err, errNotReady), errors.Is(err, dataplane.ErrNotReady),
+		hns.IsServiceUnavailable(err),
 		// Transient: other writers kept winning, or the pod was deleted (or
 		// replaced) while its sandbox was being set up.
 		errors.Is(err, datastore.ErrConflict), errors.Is(err, kdd.ErrPodGone):

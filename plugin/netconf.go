@@ -1,8 +1,3 @@
-// Package plugin is the CNI side of calico-win: the network configuration,
-// the calico and calico-ipam commands (ADD, DEL, CHECK, STATUS, GC), the
-// workload endpoint the plugin records, and the mapping of errors to CNI codes.
-// It wires ipam, hns and a datastore backend together; it holds no IPAM or
-// HNS logic of its own.
 package plugin
 
 import (
@@ -13,26 +8,24 @@ import (
 	"strings"
 )
 
-// NetConf is Calico's Windows network configuration: every key Calico's
-// types.NetConf and hns.NetConf read. Go's JSON decoding matches keys
-// case-insensitively, so DNS/dns and RuntimeConfig/runtimeConfig both work.
-// Unknown keys are ignored.
+// NetConf is Calico's Windows network configuration: the keys of Calico's
+// types.NetConf and hns.NetConf that this plugin reads. Keys it accepts and
+// ignores on Windows are listed in the README, not carried here. Go's JSON
+// decoding matches keys case-insensitively, so DNS/dns and
+// RuntimeConfig/runtimeConfig both work. Unknown keys are ignored.
 type NetConf struct {
 	CNIVersion string `json:"cniVersion"`
 	Name       string `json:"name"`
-	Type       string `json:"type"`
 
-	Mode                               string          `json:"mode"`
-	VXLANVNI                           uint64          `json:"vxlan_vni"`
-	VXLANMacPrefix                     string          `json:"vxlan_mac_prefix"`
-	WindowsUseSingleNetwork            bool            `json:"windows_use_single_network"`
-	WindowsDisableDefaultDenyAllPolicy bool            `json:"windows_disable_default_deny_all_policy"`
-	WindowsLoopbackDSR                 bool            `json:"windows_loopback_DSR"`
-	WindowsPodDeletionTimestampTimeout int             `json:"windows_pod_deletion_timestamp_timeout"`
-	Policies                           []NamedPolicy   `json:"policies"`
-	DNS                                DNSConf         `json:"dns"`
-	RuntimeConfig                      RuntimeConfig   `json:"runtimeConfig"`
-	Capabilities                       map[string]bool `json:"capabilities"`
+	Mode                               string        `json:"mode"`
+	VXLANVNI                           uint64        `json:"vxlan_vni"`
+	VXLANMacPrefix                     string        `json:"vxlan_mac_prefix"`
+	WindowsUseSingleNetwork            bool          `json:"windows_use_single_network"`
+	WindowsDisableDefaultDenyAllPolicy bool          `json:"windows_disable_default_deny_all_policy"`
+	WindowsLoopbackDSR                 bool          `json:"windows_loopback_DSR"`
+	Policies                           []NamedPolicy `json:"policies"`
+	DNS                                DNSConf       `json:"dns"`
+	RuntimeConfig                      RuntimeConfig `json:"runtimeConfig"`
 
 	IPAM IPAMConf `json:"ipam"`
 
@@ -42,20 +35,15 @@ type NetConf struct {
 	Hostname             string `json:"hostname"`
 	IPAMLockFile         string `json:"ipam_lock_file"`
 
-	DatastoreType    string `json:"datastore_type"`
-	EtcdEndpoints    string `json:"etcd_endpoints"`
-	EtcdDiscoverySrv string `json:"etcd_discovery_srv"`
-	EtcdKeyFile      string `json:"etcd_key_file"`
-	EtcdCertFile     string `json:"etcd_cert_file"`
-	EtcdCACertFile   string `json:"etcd_ca_cert_file"`
-	EtcdScheme       string `json:"etcd_scheme"`
-	EtcdAuthority    string `json:"etcd_authority"`
+	DatastoreType  string `json:"datastore_type"`
+	EtcdEndpoints  string `json:"etcd_endpoints"`
+	EtcdKeyFile    string `json:"etcd_key_file"`
+	EtcdCertFile   string `json:"etcd_cert_file"`
+	EtcdCACertFile string `json:"etcd_ca_cert_file"`
 
 	Kubernetes     KubernetesConf `json:"kubernetes"`
 	Policy         PolicyConf     `json:"policy"`
 	CalicoAPIGroup string         `json:"calico_api_group"`
-	QPS            float64        `json:"qps"`
-	Burst          int            `json:"burst"`
 
 	LogLevel        string `json:"log_level"`
 	LogFilePath     string `json:"log_file_path"`
@@ -64,14 +52,10 @@ type NetConf struct {
 	LogFileMaxCount int    `json:"log_file_max_count"`
 
 	MTU                       int             `json:"mtu"`
-	NumQueues                 int             `json:"num_queues"`
 	DeviceType                string          `json:"device_type"`
 	RequireMTUFile            bool            `json:"require_mtu_file"`
-	FeatureControl            FeatureControl  `json:"feature_control"`
 	ReadinessGates            []string        `json:"readiness_gates"`
 	PolicySetupTimeoutSeconds int             `json:"policy_setup_timeout_seconds"`
-	EndpointStatusDir         string          `json:"endpoint_status_dir"`
-	DataplaneOptions          map[string]any  `json:"dataplane_options"`
 	PrevResult                json.RawMessage `json:"prevResult,omitempty"`
 
 	// GC: nil when the runtime sent no list (then nothing is collected).
@@ -108,21 +92,14 @@ type RuntimeConfig struct {
 		Searches []string `json:"searches"`
 		Options  []string `json:"options"`
 	} `json:"dns"`
-	PortMappings []json.RawMessage `json:"portMappings"`
 }
 
 // IPAMConf is the ipam block.
 type IPAMConf struct {
-	Type       string          `json:"type"`
-	Subnet     string          `json:"subnet"`
-	AssignIPv4 *string         `json:"assign_ipv4"`
-	AssignIPv6 *string         `json:"assign_ipv6"`
-	IPv4Pools  []string        `json:"ipv4_pools"`
-	IPv6Pools  []string        `json:"ipv6_pools"`
-	RangeStart string          `json:"rangeStart"`
-	RangeEnd   string          `json:"rangeEnd"`
-	Ranges     json.RawMessage `json:"ranges,omitempty"`
-	Routes     json.RawMessage `json:"routes,omitempty"`
+	Type       string   `json:"type"`
+	AssignIPv4 *string  `json:"assign_ipv4"`
+	AssignIPv6 *string  `json:"assign_ipv6"`
+	IPv4Pools  []string `json:"ipv4_pools"`
 }
 
 // KubernetesConf is the kubernetes block.
@@ -140,12 +117,6 @@ type PolicyConf struct {
 	K8sClientCertificate    string `json:"k8s_client_certificate"`
 	K8sClientKey            string `json:"k8s_client_key"`
 	K8sCertificateAuthority string `json:"k8s_certificate_authority"`
-}
-
-// FeatureControl gates annotation features.
-type FeatureControl struct {
-	IPAddrsNoIpam bool `json:"ip_addrs_no_ipam"`
-	FloatingIPs   bool `json:"floating_ips"`
 }
 
 // Defaults Calico applies.
@@ -226,9 +197,7 @@ func (nc *NetConf) validate() error {
 	if deref(nc.IPAM.AssignIPv6) == "true" {
 		return &ConfigError{Key: "ipam.assign_ipv6", Value: "true", Reason: "IPv6 is not supported on Windows nodes by this plugin"}
 	}
-	switch strings.ToLower(nc.DatastoreType) {
-	case "", "etcdv3", "kubernetes":
-	default:
+	if !validDatastoreType(nc.DatastoreType) {
 		return &ConfigError{Key: "datastore_type", Value: nc.DatastoreType, Reason: `must be "etcdv3" or "kubernetes"`}
 	}
 	if nc.EtcdEndpoints != "" {

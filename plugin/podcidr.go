@@ -46,7 +46,7 @@ func (c *call) hostLocalStdin(forDel bool) ([]byte, error) {
 	}
 	cidr := netip.MustParsePrefix("0.0.0.0/0")
 	if !forDel {
-		if !c.usesKubeAPI() {
+		if !usesKubeAPI(c.nc) {
 			return nil, &ConfigError{Key: "ipam.subnet", Value: usePodCidr, Reason: "needs the Kubernetes API (kubernetes.kubeconfig) to read the node's pod CIDR"}
 		}
 		node := cmp.Or(c.nc.Kubernetes.NodeName, c.node)

@@ -9,6 +9,7 @@ import (
 	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/skel"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 )
@@ -54,7 +55,7 @@ func (c *call) status() error {
 	if err != nil {
 		return fmt.Errorf("HNS network %s: %w", c.nc.Name, err)
 	}
-	if _, ok := managementIP(n); !ok {
+	if _, ok := dataplane.ManagementIP(n); !ok {
 		return fmt.Errorf("HNS network %s has no management IP yet", c.nc.Name)
 	}
 	return nil
@@ -133,7 +134,7 @@ func (c *call) gcEndpoints(keep map[string]bool) error {
 		}
 		if cid := strings.TrimSuffix(ep.Name, suffix); !keep[cid] {
 			slog.Info("GC removing endpoint", "endpoint", ep.Name)
-			if err := dp.removeEndpoint(c.ctx, ep); err != nil {
+			if err := dp.RemoveEndpoint(c.ctx, ep); err != nil {
 				errs = append(errs, err)
 			}
 		}

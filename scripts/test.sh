@@ -23,6 +23,9 @@ if [ -n "$unformatted" ]; then
 	echo "not gofmt'ed:"; echo "$unformatted"; exit 1
 fi
 
+step "go mod tidy"
+go mod tidy -diff
+
 step "staticcheck (linux, windows)"
 staticcheck ./...
 GOOS=windows GOARCH=amd64 staticcheck ./...
@@ -41,6 +44,6 @@ go test -count=1 -timeout 20m ./...
 
 step "windows tests under wine"
 # As Windows binaries: the hcn adapter (against fake HCN DLLs), the
-# simulator's and the IPAM lock's Windows file locking (LockFileEx), and the
-# plugin's config, policies and dataplane on the simulator.
-./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./plugin
+# simulator's and the IPAM lock's Windows file locking (LockFileEx), the
+# dataplane on the simulator, and the plugin's config and defaults.
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./dataplane ./plugin

@@ -42,9 +42,6 @@ func (realHNS) CreateEndpoint(context.Context, *hns.Endpoint) (*hns.Endpoint, er
 	return nil, errReadOnly
 }
 func (realHNS) DeleteEndpoint(context.Context, string) error { return errReadOnly }
-func (realHNS) ApplyEndpointPolicy(context.Context, string, string, []hns.Policy) error {
-	return errReadOnly
-}
 func (realHNS) CreateNamespace(context.Context, *hns.Namespace) (*hns.Namespace, error) {
 	return nil, errReadOnly
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"net/netip"
 
@@ -63,8 +62,7 @@ func endpointCreate(ctx context.Context, c *cli, args []string, remote bool) err
 		if _, err := netip.ParseAddr(*pa); err != nil {
 			return usagef("--provider-address: %v", err)
 		}
-		settings, _ := json.Marshal(struct{ ProviderAddress string }{*pa})
-		e.Policies = []hns.Policy{{Type: "ProviderAddress", Settings: settings}}
+		e.Policies = []hns.Policy{hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: *pa})}
 	}
 	ep, err := s.CreateEndpoint(ctx, e)
 	if err != nil {

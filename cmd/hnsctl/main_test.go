@@ -116,7 +116,7 @@ func TestNamespaceAttachAndMgmtDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range n.Policies {
-		if p.Type == "ProviderAddress" {
+		if p.Is(hns.ProviderAddress) {
 			t.Errorf("management IP visible before --mgmt-delay: %s", p.Settings)
 		}
 	}

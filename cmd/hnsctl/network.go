@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -91,7 +90,7 @@ func createPlainNetwork(ctx context.Context, s *sim.Sim, spec sim.OverlaySpec, t
 	if err != nil {
 		return nil, err
 	}
-	if err := s.AddNetworkPolicy(ctx, n.Id, []hns.Policy{{Type: "HostRoute", Settings: json.RawMessage(`{}`)}}); err != nil {
+	if err := s.AddNetworkPolicy(ctx, n.Id, []hns.Policy{hns.NewPolicy(hns.HostRouteSetting{})}); err != nil {
 		return nil, fmt.Errorf("adding HostRoute: %w", err)
 	}
 	return s.GetNetworkByID(ctx, n.Id)
@@ -131,7 +130,7 @@ func (c *cli) printNetworks(ctx context.Context, ns []hns.Network) error {
 	return c.emit(ns, func(row func(...any)) {
 		row("ID", "NAME", "TYPE", "SUBNETS", "MANAGEMENT IP", "POLICIES", "ENDPOINTS")
 		for i, n := range ns {
-			row(n.Id, n.Name, n.Type, subnets(&n), policySetting(n.Policies, "ProviderAddress", "ProviderAddress"),
+			row(n.Id, n.Name, n.Type, subnets(&n), policySetting(n.Policies, hns.ProviderAddress, "ProviderAddress"),
 				policyTypes(n.Policies), counts[i])
 		}
 	})

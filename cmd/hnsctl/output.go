@@ -51,7 +51,7 @@ func (c *cli) show(v any) error {
 // policySetting returns one string setting of the first policy of type typ.
 func policySetting(ps []hns.Policy, typ, key string) string {
 	for _, p := range ps {
-		if !strings.EqualFold(p.Type, typ) {
+		if !p.Is(typ) {
 			continue
 		}
 		var m map[string]any
@@ -76,8 +76,8 @@ func subnets(n *hns.Network) string {
 			}
 			for _, raw := range sn.Policies {
 				var p hns.Policy
-				if json.Unmarshal(raw, &p) == nil && strings.EqualFold(p.Type, "VSID") {
-					s += " vni " + policySetting([]hns.Policy{p}, "VSID", "IsolationId")
+				if json.Unmarshal(raw, &p) == nil && p.Is(hns.VSID) {
+					s += " vni " + policySetting([]hns.Policy{p}, hns.VSID, "IsolationId")
 				}
 			}
 			out = append(out, s)

@@ -10,10 +10,10 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationAccessRefused: an expired or foreign token, and a
+// TestAccessRefusedIntegration: an expired or foreign token, and a
 // ClusterRole missing one of calico-cni-plugin's permissions, fail the
 // operation with ErrUnauthorized and say what to fix.
-func TestIntegrationAccessRefused(t *testing.T) { bothGroups(t, testAccessRefused) }
+func TestAccessRefusedIntegration(t *testing.T) { bothGroups(t, testAccessRefused) }
 
 func testAccessRefused(t *testing.T, crds kastest.CRDSet) {
 	srv := kastest.SharedWith(t, crds)

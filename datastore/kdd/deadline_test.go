@@ -15,10 +15,10 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationCommitDeadline: a Commit ends by its caller's deadline
+// TestCommitDeadlineIntegration: a Commit ends by its caller's deadline
 // even when the API server stops answering part way, including while the
 // Commit undoes what it wrote (an ADD once took 14.9 s of its 10 s so).
-func TestIntegrationCommitDeadline(t *testing.T) {
+func TestCommitDeadlineIntegration(t *testing.T) {
 	const deadline = 4500 * time.Millisecond
 	const slack = 400 * time.Millisecond
 	for _, tc := range []struct {

@@ -46,11 +46,11 @@ func TestParseAPIGroup(t *testing.T) {
 	}
 }
 
-// TestIntegrationDiscovery: with calico_api_group unset, the group is the
+// TestDiscoveryIntegration: with calico_api_group unset, the group is the
 // one Calico picks on a v1-only, a v3-only and a both-installed cluster,
 // and costs one request, only when no earlier discovery is known. A known
 // group that is no longer served is discovered again and the read retried.
-func TestIntegrationDiscovery(t *testing.T) {
+func TestDiscoveryIntegration(t *testing.T) {
 	for _, tc := range []struct {
 		crds kastest.CRDSet
 		want *APIGroup

@@ -7,17 +7,18 @@ import (
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/storetest"
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationGoldenObjects: a claim writes exactly the objects Calico's
+// TestGoldenObjectsIntegration: a claim writes exactly the objects Calico's
 // Kubernetes backend writes (libcalico-go resources/ipam_*.go), as the
 // server stores them after validating them against Calico's CRDs (which
 // would also have pruned any field the schema does not know).
 //
 // On v3 the objects are the same but for the apiVersion and BlockAffinity's
 // deleted, a boolean (libcalico-go's v3 types).
-func TestIntegrationGoldenObjects(t *testing.T) {
+func TestGoldenObjectsIntegration(t *testing.T) {
 	bothGroups(t, testGoldenObjects)
 }
 
@@ -71,7 +72,7 @@ func testGoldenObjects(t *testing.T, crds kastest.CRDSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameJSON(t, "block read back", snap.Blocks[goldenBlock].Value, windowsBlock())
+	storetest.SameJSON(t, "block read back", snap.Blocks[goldenBlock].Value, windowsBlock())
 	if h := snap.Handles[goldenHandle].Value; h.HandleID != goldenHandle || h.Block[goldenBlock.String()] != 1 {
 		t.Errorf("handle read back: %+v", h)
 	}
@@ -80,10 +81,10 @@ func testGoldenObjects(t *testing.T, crds kastest.CRDSet) {
 	}
 }
 
-// TestIntegrationLongHostAffinity: a host name too long for
+// TestLongHostAffinityIntegration: a host name too long for
 // <host>-<block> is cut and hashed as Calico does, the label still finds it,
 // and another host sharing its first 226 characters keeps its own.
-func TestIntegrationLongHostAffinity(t *testing.T) { bothGroups(t, testLongHostAffinity) }
+func TestLongHostAffinityIntegration(t *testing.T) { bothGroups(t, testLongHostAffinity) }
 
 func testLongHostAffinity(t *testing.T, crds kastest.CRDSet) {
 	s, srv := newTestStoreIn(t, crds)

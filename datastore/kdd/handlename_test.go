@@ -24,11 +24,11 @@ func TestCheckHandleID(t *testing.T) {
 	}
 }
 
-// TestIntegrationInvalidHandleID: a handle ID the API server cannot name
+// TestInvalidHandleIDIntegration: a handle ID the API server cannot name
 // (a network name with "_") is refused before anything is written, with
 // ErrInvalidHandleID (code 7, naming the "name" key), not the server's 422
 // after an affinity was written; a read finds no such handle.
-func TestIntegrationInvalidHandleID(t *testing.T) {
+func TestInvalidHandleIDIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	since := srv.Revision(t)
 	err := s.Commit(testCtx(t), claim(goldenHost, windowsBlock(), "my_net.0a1298cf"))

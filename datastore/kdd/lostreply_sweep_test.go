@@ -14,14 +14,14 @@ import (
 	"github.com/calico-win/cni/ipam"
 )
 
-// TestIntegrationLostReplySweep loses the reply of each IPAM write in turn
+// TestLostReplySweepIntegration loses the reply of each IPAM write in turn
 // (reset, then timeout) during a lifecycle of three ADDs and three DELs,
 // the runtime retrying as it does (a DEL after a failed ADD, a DEL again
 // after a failed DEL). No address is ever held twice, and nothing leaks:
 // after the ADDs, exactly the successful ADDs hold addresses, each with its
 // handle; after the DELs, nothing is held and no affinity or block is
 // orphaned.
-func TestIntegrationLostReplySweep(t *testing.T) {
+func TestLostReplySweepIntegration(t *testing.T) {
 	const writes = 17 // the lifecycle's writes: 4 for the claim, 2 per other ADD, 3 per DEL
 	leaked := 0
 	for _, fault := range []faultproxy.Fault{faultproxy.DropReply, faultproxy.HoldReply} {

@@ -14,14 +14,14 @@ import (
 	"github.com/calico-win/cni/ipam"
 )
 
-// TestIntegrationLostReply: a write that lands on the API server while its
+// TestLostReplyIntegration: a write that lands on the API server while its
 // reply is lost (a reset, or a reply that never comes before the client's
 // timeout) is not undone blindly. Once resolved by the Store (the write is
 // issued again, and the object read when that conflicts) the operation
 // succeeds; when it cannot be resolved (the repeat is lost too) it fails
 // with ErrUnavailable and leaves a state that the runtime's retried DEL
 // cleans up. Either way nothing leaks.
-func TestIntegrationLostReply(t *testing.T) {
+func TestLostReplyIntegration(t *testing.T) {
 	type op int
 	const (
 		add op = iota

@@ -8,12 +8,12 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationCalicoMetadataAnnotation: every IPAM object carries the
+// TestCalicoMetadataAnnotationIntegration: every IPAM object carries the
 // projectcalico.org/metadata annotation as libcalico-go writes it on the
 // crd.projectcalico.org/v1 API (the v3 metadata without name,
 // resourceVersion and uid: nothing, or an affinity's labels), after a
 // create and after an update alike.
-func TestIntegrationCalicoMetadataAnnotation(t *testing.T) {
+func TestCalicoMetadataAnnotationIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	affName := affinityName(goldenHost, goldenBlock)
 	want := map[string]string{

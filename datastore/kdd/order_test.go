@@ -38,10 +38,10 @@ func describe(e kastest.Event) string {
 	return s + fmt.Sprintf(" deleted=%v", o.Spec.Deleted)
 }
 
-// TestIntegrationCommitOrder: the server sees a Change's writes in Calico's
+// TestCommitOrderIntegration: the server sees a Change's writes in Calico's
 // crash-safe order, and deletes by the soft-delete protocol: all marks
 // first, then the deletes.
-func TestIntegrationCommitOrder(t *testing.T) { bothGroups(t, testCommitOrder) }
+func TestCommitOrderIntegration(t *testing.T) { bothGroups(t, testCommitOrder) }
 
 func testCommitOrder(t *testing.T, crds kastest.CRDSet) {
 	for _, tc := range []struct {

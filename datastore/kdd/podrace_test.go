@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/storetest"
 	"github.com/calico-win/cni/internal/faultproxy"
 	"github.com/calico-win/cni/internal/k8s"
 	"github.com/calico-win/cni/internal/kastest"
@@ -42,11 +43,11 @@ func podAnnotations(t testing.TB, srv *kastest.Server) map[string]string {
 	return out
 }
 
-// TestIntegrationRecreatedPod: a pod deleted and recreated under the same
+// TestRecreatedPodIntegration: a pod deleted and recreated under the same
 // name while the old sandbox's ADD is in flight. The old sandbox's writes
 // are conditioned on the old pod instance, so its ADD never writes its
 // address on the new pod, and its DEL never blanks the new pod's.
-func TestIntegrationRecreatedPod(t *testing.T) {
+func TestRecreatedPodIntegration(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		passUID bool // the runtime passed K8S_POD_UID
@@ -79,7 +80,7 @@ func TestIntegrationRecreatedPod(t *testing.T) {
 				t.Fatalf("the new sandbox's ADD: %v", err)
 			}
 			want := map[string]string{AnnotationPodIP: "10.244.0.6/32", AnnotationPodIPs: "10.244.0.6/32", AnnotationContainerID: "new-sandbox"}
-			sameJSON(t, "after the new ADD", podAnnotations(t, srv), want)
+			storetest.SameJSON(t, "after the new ADD", podAnnotations(t, srv), want)
 		})
 	}
 	t.Run("old sandbox's DEL", func(t *testing.T) {
@@ -104,14 +105,14 @@ func TestIntegrationRecreatedPod(t *testing.T) {
 			t.Errorf("the old sandbox's DEL: %v, want ErrNotFound (its endpoint is gone with its pod)", err)
 		}
 		want := map[string]string{AnnotationPodIP: "10.244.0.6/32", AnnotationPodIPs: "10.244.0.6/32", AnnotationContainerID: "new-sandbox"}
-		sameJSON(t, "after the old DEL", podAnnotations(t, srv), want)
+		storetest.SameJSON(t, "after the old DEL", podAnnotations(t, srv), want)
 	})
 }
 
-// TestIntegrationPodChurn: other writers updating the pod (~50 label
+// TestPodChurnIntegration: other writers updating the pod (~50 label
 // updates a second) fail no endpoint write: ADD and DEL do not depend on
 // the pod's resourceVersion.
-func TestIntegrationPodChurn(t *testing.T) {
+func TestPodChurnIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: "node1"})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -194,10 +195,10 @@ func waitChurn(t testing.TB, srv *kastest.Server) {
 	}
 }
 
-// TestIntegrationEndpointLostReply: an annotation PATCH that lands while
+// TestEndpointLostReplyIntegration: an annotation PATCH that lands while
 // its reply is lost is resolved by reading the pod: the ADD's and the DEL's
 // writes succeed.
-func TestIntegrationEndpointLostReply(t *testing.T) {
+func TestEndpointLostReplyIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: "node1"})
 	p, kc := faultproxy.Start(t, srv.CNIKubeconfig(t))
@@ -212,7 +213,7 @@ func TestIntegrationEndpointLostReply(t *testing.T) {
 		t.Errorf("ADD's write with its reply lost: %v", err)
 	}
 	want := map[string]string{AnnotationPodIP: "10.244.0.5/32", AnnotationPodIPs: "10.244.0.5/32", AnnotationContainerID: "sandbox"}
-	sameJSON(t, "after the ADD", podAnnotations(t, srv), want)
+	storetest.SameJSON(t, "after the ADD", podAnnotations(t, srv), want)
 	p.Clear()
 	w, err := s.GetWorkloadEndpoint(testCtx(t), raceKey)
 	if err != nil {
@@ -223,7 +224,7 @@ func TestIntegrationEndpointLostReply(t *testing.T) {
 		t.Errorf("DEL's write with its reply lost: %v", err)
 	}
 	want[AnnotationPodIP], want[AnnotationPodIPs] = "", ""
-	sameJSON(t, "after the DEL", podAnnotations(t, srv), want)
+	storetest.SameJSON(t, "after the DEL", podAnnotations(t, srv), want)
 	if rule.Fired() != 2 {
 		t.Errorf("the fault fired %d times, want 2", rule.Fired())
 	}

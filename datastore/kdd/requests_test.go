@@ -17,10 +17,10 @@ func addQuery() datastore.Query {
 	}
 }
 
-// TestIntegrationRequests pins the API requests of each operation, and that
+// TestRequestsIntegration pins the API requests of each operation, and that
 // a Read issues its requests in parallel (one per object or list: the
 // Kubernetes API has no multi-object read).
-func TestIntegrationRequests(t *testing.T) { bothGroups(t, testRequests) }
+func TestRequestsIntegration(t *testing.T) { bothGroups(t, testRequests) }
 
 func testRequests(t *testing.T, crds kastest.CRDSet) {
 	s, srv := newTestStoreIn(t, crds)

@@ -21,11 +21,11 @@ func markDeleted(t testing.TB, srv *kastest.Server, plural, name string, mark an
 	srv.Admin(t, http.MethodPut, srv.CalicoPath(plural, name), o)
 }
 
-// TestIntegrationMarkedObjectsAreAbsent: objects a crashed Calico left
+// TestMarkedObjectsAreAbsentIntegration: objects a crashed Calico left
 // marked deleted are absent to every read, and a GET finishes their delete,
 // as libcalico-go's readers do; a create is not blocked by one.
 // On v3 an affinity's mark is the boolean true.
-func TestIntegrationMarkedObjectsAreAbsent(t *testing.T) {
+func TestMarkedObjectsAreAbsentIntegration(t *testing.T) {
 	bothGroups(t, testMarkedObjectsAreAbsent)
 }
 

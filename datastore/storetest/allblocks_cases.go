@@ -52,7 +52,7 @@ func testReadAllBlocks(t *testing.T, s datastore.Store, _ Seeder) {
 		if !ok || b.Rev == "" {
 			t.Fatalf("block %s missing or without a Rev: %+v", want.CIDR, got)
 		}
-		sameJSON(t, "block "+want.CIDR.String(), b.Value, want)
+		SameJSON(t, "block "+want.CIDR.String(), b.Value, want)
 	}
 	// The Rev read this way guards an update like any other.
 	upd := cloneBlock(t, got[blockA])

@@ -58,8 +58,7 @@ func newTestNetwork(t *testing.T, c hns.Client, typ string) *hns.Network {
 		Routes:          []hns.Route{{NextHop: gw, DestinationPrefix: "0.0.0.0/0"}},
 	}
 	if typ == "Overlay" {
-		vsid, _ := json.Marshal(map[string]any{"Type": "VSID", "Settings": map[string]any{"IsolationId": 5000 + i}})
-		subnet.Policies = []json.RawMessage{vsid}
+		subnet.Policies = []json.RawMessage{hns.NewSubnetPolicy(hns.VSIDSetting{IsolationId: uint32(5000 + i)})}
 	}
 	n := &hns.Network{
 		Name:          fmt.Sprintf("hnstest-%s-%d", typ, i),

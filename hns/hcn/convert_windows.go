@@ -78,17 +78,3 @@ func toHCNNetworkPolicies(ps []hns.Policy) []hcn.NetworkPolicy {
 	}
 	return out
 }
-
-// toRequestType maps the request types hns.Client names (Add, Remove,
-// Update) to hcn's.
-func toRequestType(rt string) (hcn.RequestType, error) {
-	switch rt {
-	case string(hcn.RequestTypeAdd):
-		return hcn.RequestTypeAdd, nil
-	case string(hcn.RequestTypeRemove):
-		return hcn.RequestTypeRemove, nil
-	case string(hcn.RequestTypeUpdate):
-		return hcn.RequestTypeUpdate, nil
-	}
-	return "", fmt.Errorf("unknown policy request type %q (want Add, Remove or Update)", rt)
-}

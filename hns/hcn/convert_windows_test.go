@@ -246,22 +246,6 @@ func TestPolicies(t *testing.T) {
 		`{"Policies":[{"Type":"ACL","Settings":{"Protocols":"256","Action":"Block","Direction":"In","RuleType":"Switch","Priority":65500}}]}`)
 }
 
-func TestRequestType(t *testing.T) {
-	for in, want := range map[string]hcn.RequestType{
-		"Add": hcn.RequestTypeAdd, "Remove": hcn.RequestTypeRemove, "Update": hcn.RequestTypeUpdate,
-	} {
-		got, err := toRequestType(in)
-		if err != nil || got != want {
-			t.Errorf("toRequestType(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "add", "Refresh", "Delete"} {
-		if got, err := toRequestType(bad); err == nil {
-			t.Errorf("toRequestType(%q) = %q, want an error", bad, got)
-		}
-	}
-}
-
 func TestCheckID(t *testing.T) {
 	const id = "9D2C0E4B-6A1F-4C52-8E3B-77A1D2F0C9E1"
 	for _, want := range []string{id, "9d2c0e4b-6a1f-4c52-8e3b-77a1d2f0c9e1", "{" + id + "}"} {

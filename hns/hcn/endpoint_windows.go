@@ -82,14 +82,3 @@ func (client) ListEndpointsOfNetwork(ctx context.Context, networkID string) ([]h
 	}
 	return fromHCNEndpoints(es)
 }
-
-func (client) ApplyEndpointPolicy(ctx context.Context, endpointID string, requestType string, p []hns.Policy) error {
-	rt, err := toRequestType(requestType)
-	if err != nil {
-		return err
-	}
-	req := hcn.PolicyEndpointRequest{Policies: toHCNEndpointPolicies(p)}
-	return call(ctx, "ApplyEndpointPolicy", func() error {
-		return (&hcn.HostComputeEndpoint{Id: endpointID}).ApplyPolicy(rt, req)
-	})
-}

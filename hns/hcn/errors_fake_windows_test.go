@@ -71,8 +71,6 @@ func TestFakeHNSErrors(t *testing.T) {
 			func() error { return c.AttachEndpoint(ctx, nsID, epID) }},
 		{"DetachEndpoint", "HcnModifyNamespace", hns.EndpointNotAttached, hns.EndpointNotAttached, "",
 			func() error { return c.DetachEndpoint(ctx, nsID, epID) }},
-		{"ApplyEndpointPolicy", "HcnModifyEndpoint", hns.PortAlreadyExists, hns.PortAlreadyExists, "AlreadyExists",
-			func() error { return c.ApplyEndpointPolicy(ctx, epID, "Add", []hns.Policy{{Type: "PortMapping"}}) }},
 		{"AddNetworkPolicy", "HcnModifyNetwork", hns.InvalidPolicyType, hns.InvalidPolicyType, "InvalidConfig",
 			func() error { return c.AddNetworkPolicy(ctx, netID, []hns.Policy{{Type: "Bogus"}}) }},
 		{"GetEndpointByName", "HcnEnumerateEndpoints", hns.ServiceStopping, hns.ServiceStopping, "ServiceUnavailable",

@@ -104,7 +104,6 @@ var endpointTests = []contractTest{
 		_, err = env.Client.GetEndpointByName(ctx(t), uniqueName("hnstest-missing"))
 		wantNotFound(t, "GetEndpointByName", err, "Endpoint")
 		wantIsNotFound(t, "DeleteEndpoint", env.Client.DeleteEndpoint(ctx(t), id))
-		wantIsNotFound(t, "ApplyEndpointPolicy", env.Client.ApplyEndpointPolicy(ctx(t), id, "Add", nil))
 	}},
 	{"Remote", func(t *testing.T, env Env) {
 		if !env.RemoteEndpoints {
@@ -114,7 +113,7 @@ var endpointTests = []contractTest{
 		ip := subnetLayout(t, n).host(t, 12)
 		remote := localEndpoint(n, uniqueName("hnstest-remote"), ip)
 		remote.Flags = hns.EndpointFlagRemote
-		remote.Policies = []hns.Policy{{Type: "ProviderAddress", Settings: []byte(`{"ProviderAddress":"192.0.2.4"}`)}}
+		remote.Policies = []hns.Policy{hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: "192.0.2.4"})}
 		r := createEndpoint(t, env, remote)
 		if r.Flags&hns.EndpointFlagRemote == 0 {
 			t.Errorf("remote endpoint reads back with Flags %d", r.Flags)

@@ -14,7 +14,7 @@ func pol(typ, settings string) hns.Policy {
 }
 
 // defaultDeny is Calico's default-deny ACL.
-var defaultDeny = pol("ACL", `{"Protocols":"256","Action":"Block","Direction":"In","RuleType":"Switch","Priority":65500}`)
+var defaultDeny = hns.NewPolicy(hns.ACLSetting{Protocols: "256", Action: "Block", Direction: "In", RuleType: "Switch", Priority: 65500})
 
 func countType(ps []hns.Policy, typ string) int {
 	n := 0
@@ -26,24 +26,17 @@ func countType(ps []hns.Policy, typ string) int {
 	return n
 }
 
-func endpointPolicies(t *testing.T, env Env, id string) []hns.Policy {
-	t.Helper()
-	ep, err := env.Client.GetEndpointByID(ctx(t), id)
-	mustDo(t, "GetEndpointByID", err)
-	return ep.Policies
-}
-
 var policyTests = []contractTest{
 	{"AcceptedAndReadBack", func(t *testing.T, env Env) {
 		n := env.NewNetwork(t)
 		e := localEndpoint(n, uniqueName("hnstest-pol"), subnetLayout(t, n).host(t, 10))
 		e.Policies = []hns.Policy{
-			pol("OutBoundNAT", `{"Exceptions":["10.96.0.0/12","10.244.0.0/16"]}`),
+			pol(hns.OutBoundNAT, `{"Exceptions":["10.96.0.0/12","10.244.0.0/16"]}`),
 			pol("SDNROUTE", `{"DestinationPrefix":"10.96.0.0/12","NeedEncap":true}`), // Calico's spelling
 			defaultDeny,
 		}
 		ep := createEndpoint(t, env, e)
-		for typ, want := range map[string]int{"OutBoundNAT": 1, "SDNRoute": 1, "ACL": 1} {
+		for typ, want := range map[string]int{hns.OutBoundNAT: 1, hns.SDNRoute: 1, hns.ACL: 1} {
 			if got := countType(ep.Policies, typ); got < want {
 				t.Errorf("created endpoint has %d %s policies, want %d: %+v", got, typ, want, ep.Policies)
 			}
@@ -62,11 +55,11 @@ var policyTests = []contractTest{
 			name string
 			p    hns.Policy
 		}{
-			{"OutBoundNAT exception not a CIDR", pol("OutBoundNAT", `{"Exceptions":["10.96.0.0/99"]}`)},
-			{"ACL action", pol("ACL", `{"Action":"Maybe","Direction":"In"}`)},
-			{"ACL direction", pol("ACL", `{"Action":"Block","Direction":"Sideways"}`)},
-			{"SDNRoute prefix", pol("SDNRoute", `{"DestinationPrefix":"not-a-prefix"}`)},
-			{"settings not an object", pol("OutBoundNAT", `"Exceptions"`)},
+			{"OutBoundNAT exception not a CIDR", pol(hns.OutBoundNAT, `{"Exceptions":["10.96.0.0/99"]}`)},
+			{"ACL action", pol(hns.ACL, `{"Action":"Maybe","Direction":"In"}`)},
+			{"ACL direction", pol(hns.ACL, `{"Action":"Block","Direction":"Sideways"}`)},
+			{"SDNRoute prefix", pol(hns.SDNRoute, `{"DestinationPrefix":"not-a-prefix"}`)},
+			{"settings not an object", pol(hns.OutBoundNAT, `"Exceptions"`)},
 			{"v1 ROUTE type (calico#8465)", pol("ROUTE", `{"DestinationPrefix":"10.96.0.0/12","NeedEncap":true}`)},
 		}
 		for i, tt := range tests {
@@ -75,25 +68,6 @@ var policyTests = []contractTest{
 				e.Policies = []hns.Policy{tt.p}
 				wantCode(t, tt.name, tryCreate(t, env, e), hns.InvalidPolicy)
 			})
-		}
-	}},
-	{"ApplyUpdateAndRemove", func(t *testing.T, env Env) {
-		n := env.NewNetwork(t)
-		ep := createEndpoint(t, env, localEndpoint(n, uniqueName("hnstest-apply"), subnetLayout(t, n).host(t, 10)))
-		c := env.Client
-		mustDo(t, "ApplyEndpointPolicy(Update, ACL)", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Update", []hns.Policy{defaultDeny}))
-		if got := countType(endpointPolicies(t, env, ep.Id), "ACL"); got != 1 {
-			t.Errorf("after Update: %d ACL policies, want 1", got)
-		}
-		bad := pol("ACL", `{"Action":"Maybe","Direction":"In"}`)
-		wantCode(t, "Apply bad ACL", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Add", []hns.Policy{bad}), hns.InvalidPolicy)
-		wantCode(t, "Apply unknown type", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Add", []hns.Policy{pol("NoSuchPolicy", `{}`)}), hns.InvalidPolicyType)
-		if got := countType(endpointPolicies(t, env, ep.Id), "ACL"); got != 1 {
-			t.Errorf("after refused applies: %d ACL policies, want 1", got)
-		}
-		mustDo(t, "ApplyEndpointPolicy(Remove, ACL)", c.ApplyEndpointPolicy(ctx(t), ep.Id, "Remove", []hns.Policy{defaultDeny}))
-		if got := countType(endpointPolicies(t, env, ep.Id), "ACL"); got != 0 {
-			t.Errorf("after Remove: %d ACL policies, want 0", got)
 		}
 	}},
 }

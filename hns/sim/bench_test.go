@@ -102,9 +102,9 @@ func podRequest(netID, name, ip string) *hns.Endpoint {
 		Name:               name,
 		HostComputeNetwork: netID,
 		Policies: []hns.Policy{
-			pol("OutBoundNAT", `{"Exceptions":["10.96.0.0/12","10.244.0.0/16"]}`),
-			pol("SDNRoute", `{"DestinationPrefix":"10.96.0.0/12","NeedEncap":true}`),
-			pol("ProviderAddress", `{"ProviderAddress":"10.0.0.4"}`),
+			pol(hns.OutBoundNAT, `{"Exceptions":["10.96.0.0/12","10.244.0.0/16"]}`),
+			pol(hns.SDNRoute, `{"DestinationPrefix":"10.96.0.0/12","NeedEncap":true}`),
+			pol(hns.ProviderAddress, `{"ProviderAddress":"10.0.0.4"}`),
 		},
 		IpConfigurations: []hns.IpConfig{{IpAddress: ip}},
 		Dns:              hns.Dns{Search: []string{"default.svc.cluster.local"}, ServerList: []string{"10.96.0.10"}},

@@ -79,55 +79,8 @@ func TestPolicyNamesAreCanonical(t *testing.T) {
 	for _, p := range ep.Policies {
 		got = append(got, p.Type)
 	}
-	if want := []string{"SDNRoute", "OutBoundNAT", "ACL"}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+	if want := []string{hns.SDNRoute, hns.OutBoundNAT, hns.ACL}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("policy types = %v, want %v", got, want)
-	}
-}
-
-func TestApplyEndpointPolicy(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	allow := pol("ACL", `{"Action":"Allow","Direction":"Out","Priority":100}`)
-	deny := pol("ACL", `{"Action":"Block","Direction":"In","Priority":65500}`)
-	nat := pol("OutBoundNAT", `{}`)
-	steps := []struct {
-		req  string
-		ps   []hns.Policy
-		want []string // Type/Priority summary
-	}{
-		{"Add", []hns.Policy{nat, allow}, []string{"PortMapping", "OutBoundNAT", "ACL"}},
-		{"Update", []hns.Policy{deny}, []string{"PortMapping", "OutBoundNAT", "ACL"}},
-		{"Add", []hns.Policy{allow}, []string{"PortMapping", "OutBoundNAT", "ACL", "ACL"}},
-		{"remove", []hns.Policy{pol("acl", `{"Priority":65500, "Direction":"In","Action":"Block"}`)}, []string{"PortMapping", "OutBoundNAT", "ACL"}},
-		{"Remove", []hns.Policy{portMap(8080)}, []string{"OutBoundNAT", "ACL"}},
-		{"Refresh", nil, []string{"OutBoundNAT", "ACL"}},
-	}
-	for i, st := range steps {
-		check(t, st.req, f.s.ApplyEndpointPolicy(ctx, f.b.Id, st.req, st.ps))
-		ep, err := f.s.GetEndpointByID(ctx, f.b.Id)
-		check(t, "GetEndpointByID", err)
-		var got []string
-		for _, p := range ep.Policies {
-			got = append(got, p.Type)
-		}
-		if len(got) != len(st.want) {
-			t.Fatalf("step %d (%s): policies %v, want %v", i, st.req, got, st.want)
-		}
-		for j := range got {
-			if got[j] != st.want[j] {
-				t.Fatalf("step %d (%s): policies %v, want %v", i, st.req, got, st.want)
-			}
-		}
-	}
-	// Update replaced the Allow ACL by the Block one; Remove then took the
-	// Block ACL: the remaining ACL is the later Allow.
-	ep, _ := f.s.GetEndpointByID(ctx, f.b.Id)
-	if !samePolicy(ep.Policies[1], allow) {
-		t.Errorf("remaining ACL = %s, want %s", ep.Policies[1].Settings, allow.Settings)
-	}
-	// The host port B gave up is free for another endpoint.
-	if _, err := f.s.CreateEndpoint(ctx, f.endpoint("c", "10.244.5.31", portMap(8080))); err != nil {
-		t.Errorf("port released by Remove is not reusable: %v", err)
 	}
 }
 

@@ -11,26 +11,24 @@ import (
 
 // The texts HNS and hcn print, verbatim.
 const (
-	addrReserved         = `hcnCreateEndpoint failed in Win32: An address provided is invalid or reserved. (0x803b002f) {"Success":false,"Error":"An address provided is invalid or reserved. ","ErrorCode":2151350319}`
-	invalidIP            = `hcnCreateEndpoint failed in Win32: IP address is either invalid or not part of any configured subnet(s). (0x803b001e) {"Success":false,"Error":"IP address is either invalid or not part of any configured subnet(s). ","ErrorCode":2151350302}`
-	policyType           = `hcnCreateEndpoint failed in Win32: Invalid Policy Type. (0x803b000e) {"Success":false,"Error":"Invalid Policy Type. ","ErrorCode":2151350286}`
-	badPolicy            = `hcnCreateEndpoint failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d) {"Success":false,"Error":"The provided policy configuration is invalid or missing parameters. ","ErrorCode":2151350285}`
-	portExists           = `hcnCreateEndpoint failed in Win32: The specified port already exists. (0x803b0013) {"Success":false,"Error":"The specified port already exists. ","ErrorCode":2151350291}`
-	openNetwork          = `hcnOpenNetwork failed in Win32: The network was not found. (0x803b0001) {"Success":false,"Error":"The network was not found. ","ErrorCode":2151350273}`
-	networkExists        = `hcnCreateNetwork failed in Win32: A network with this name already exists. (0x803b0010) {"Success":false,"Error":"A network with this name already exists. ","ErrorCode":2151350288}`
-	networkParam         = `hcnCreateNetwork failed in Win32: The parameter is incorrect. (0x57) {"Success":false,"Error":"The parameter is incorrect. ","ErrorCode":2147942487}`
-	deleteEndpoint       = `hcnDeleteEndpoint failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
-	deleteNetwork        = `hcnDeleteNetwork failed in Win32: The network was not found. (0x803b0001) {"Success":false,"Error":"The network was not found. ","ErrorCode":2151350273}`
-	deleteNamespace      = `hcnDeleteNamespace failed in Win32: Element not found. (0x490) {"Success":false,"Error":"Element not found. ","ErrorCode":2147943568}`
-	openNamespace        = `hcnOpenNamespace failed in Win32: Element not found. (0x490) {"Success":false,"Error":"Element not found. ","ErrorCode":2147943568}`
-	modifyNsEndpoint     = `hcnModifyNamespace failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
-	modifyNsExists       = `hcnModifyNamespace failed in Win32: This requested operation is invalid as endpoint is already part of a network namespace. (0x803b002b) {"Success":false,"Error":"This requested operation is invalid as endpoint is already part of a network namespace. ","ErrorCode":2151350315}`
-	modifyNsNotAttached  = `hcnModifyNamespace failed in Win32: This requested operation is invalid as endpoint is not attached. (0x803b0034) {"Success":false,"Error":"This requested operation is invalid as endpoint is not attached. ","ErrorCode":2151350324}`
-	openEndpoint         = `hcnOpenEndpoint failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
-	modifyEndpointPolicy = `hcnModifyEndpoint failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d) {"Success":false,"Error":"The provided policy configuration is invalid or missing parameters. ","ErrorCode":2151350285}`
-	modifyEndpointParam  = `hcnModifyEndpoint failed in Win32: The parameter is incorrect. (0x57) {"Success":false,"Error":"The parameter is incorrect. ","ErrorCode":2147942487}`
-	modifyNetworkType    = `hcnModifyNetwork failed in Win32: Invalid Policy Type. (0x803b000e) {"Success":false,"Error":"Invalid Policy Type. ","ErrorCode":2151350286}`
-	modifyNetworkPolicy  = `hcnModifyNetwork failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d) {"Success":false,"Error":"The provided policy configuration is invalid or missing parameters. ","ErrorCode":2151350285}`
+	addrReserved        = `hcnCreateEndpoint failed in Win32: An address provided is invalid or reserved. (0x803b002f) {"Success":false,"Error":"An address provided is invalid or reserved. ","ErrorCode":2151350319}`
+	invalidIP           = `hcnCreateEndpoint failed in Win32: IP address is either invalid or not part of any configured subnet(s). (0x803b001e) {"Success":false,"Error":"IP address is either invalid or not part of any configured subnet(s). ","ErrorCode":2151350302}`
+	policyType          = `hcnCreateEndpoint failed in Win32: Invalid Policy Type. (0x803b000e) {"Success":false,"Error":"Invalid Policy Type. ","ErrorCode":2151350286}`
+	badPolicy           = `hcnCreateEndpoint failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d) {"Success":false,"Error":"The provided policy configuration is invalid or missing parameters. ","ErrorCode":2151350285}`
+	portExists          = `hcnCreateEndpoint failed in Win32: The specified port already exists. (0x803b0013) {"Success":false,"Error":"The specified port already exists. ","ErrorCode":2151350291}`
+	openNetwork         = `hcnOpenNetwork failed in Win32: The network was not found. (0x803b0001) {"Success":false,"Error":"The network was not found. ","ErrorCode":2151350273}`
+	networkExists       = `hcnCreateNetwork failed in Win32: A network with this name already exists. (0x803b0010) {"Success":false,"Error":"A network with this name already exists. ","ErrorCode":2151350288}`
+	networkParam        = `hcnCreateNetwork failed in Win32: The parameter is incorrect. (0x57) {"Success":false,"Error":"The parameter is incorrect. ","ErrorCode":2147942487}`
+	deleteEndpoint      = `hcnDeleteEndpoint failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
+	deleteNetwork       = `hcnDeleteNetwork failed in Win32: The network was not found. (0x803b0001) {"Success":false,"Error":"The network was not found. ","ErrorCode":2151350273}`
+	deleteNamespace     = `hcnDeleteNamespace failed in Win32: Element not found. (0x490) {"Success":false,"Error":"Element not found. ","ErrorCode":2147943568}`
+	openNamespace       = `hcnOpenNamespace failed in Win32: Element not found. (0x490) {"Success":false,"Error":"Element not found. ","ErrorCode":2147943568}`
+	modifyNsEndpoint    = `hcnModifyNamespace failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
+	modifyNsExists      = `hcnModifyNamespace failed in Win32: This requested operation is invalid as endpoint is already part of a network namespace. (0x803b002b) {"Success":false,"Error":"This requested operation is invalid as endpoint is already part of a network namespace. ","ErrorCode":2151350315}`
+	modifyNsNotAttached = `hcnModifyNamespace failed in Win32: This requested operation is invalid as endpoint is not attached. (0x803b0034) {"Success":false,"Error":"This requested operation is invalid as endpoint is not attached. ","ErrorCode":2151350324}`
+	openEndpoint        = `hcnOpenEndpoint failed in Win32: The endpoint was not found. (0x803b0002) {"Success":false,"Error":"The endpoint was not found. ","ErrorCode":2151350274}`
+	modifyNetworkType   = `hcnModifyNetwork failed in Win32: Invalid Policy Type. (0x803b000e) {"Success":false,"Error":"Invalid Policy Type. ","ErrorCode":2151350286}`
+	modifyNetworkPolicy = `hcnModifyNetwork failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d) {"Success":false,"Error":"The provided policy configuration is invalid or missing parameters. ","ErrorCode":2151350285}`
 )
 
 const missingID = "0B5E5E3A-0000-4000-8000-000000000001"
@@ -131,14 +129,14 @@ func TestErrorTexts(t *testing.T) {
 		{"unknown policy type", create(f.endpoint("x", "10.244.5.30", pol("Teleport", `{}`))), policyType, hns.IsInvalidConfig},
 		{"v1 ROUTE policy", create(f.endpoint("x", "10.244.5.30", pol("ROUTE", `{"DestinationPrefix":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
 		{"v1 PA policy", create(f.endpoint("x", "10.244.5.30", pol("PA", `{"PA":"10.0.0.4"}`))), badPolicy, hns.IsInvalidConfig},
-		{"OutBoundNAT bad exception", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `{"Exceptions":["10.96.0.0/12","bogus"]}`))), badPolicy, hns.IsInvalidConfig},
-		{"OutBoundNAT exceptions not a list", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `{"Exceptions":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
-		{"settings not an object", create(f.endpoint("x", "10.244.5.30", pol("OutBoundNAT", `[1]`))), badPolicy, hns.IsInvalidConfig},
-		{"SDNRoute without prefix", create(f.endpoint("x", "10.244.5.30", pol("SDNRoute", `{"NeedEncap":true}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL unknown action", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Drop","Direction":"In"}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL numeric protocols", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Block","Direction":"In","Protocols":256}`))), badPolicy, hns.IsInvalidConfig},
-		{"ACL protocol out of range", create(f.endpoint("x", "10.244.5.30", pol("ACL", `{"Action":"Block","Direction":"In","Protocols":"300"}`))), badPolicy, hns.IsInvalidConfig},
-		{"ProviderAddress not an address", create(f.endpoint("x", "10.244.5.30", pol("ProviderAddress", `{"ProviderAddress":"node1"}`))), badPolicy, hns.IsInvalidConfig},
+		{"OutBoundNAT bad exception", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `{"Exceptions":["10.96.0.0/12","bogus"]}`))), badPolicy, hns.IsInvalidConfig},
+		{"OutBoundNAT exceptions not a list", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `{"Exceptions":"10.96.0.0/12"}`))), badPolicy, hns.IsInvalidConfig},
+		{"settings not an object", create(f.endpoint("x", "10.244.5.30", pol(hns.OutBoundNAT, `[1]`))), badPolicy, hns.IsInvalidConfig},
+		{"SDNRoute without prefix", create(f.endpoint("x", "10.244.5.30", pol(hns.SDNRoute, `{"NeedEncap":true}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL unknown action", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Drop","Direction":"In"}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL numeric protocols", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Block","Direction":"In","Protocols":256}`))), badPolicy, hns.IsInvalidConfig},
+		{"ACL protocol out of range", create(f.endpoint("x", "10.244.5.30", pol(hns.ACL, `{"Action":"Block","Direction":"In","Protocols":"300"}`))), badPolicy, hns.IsInvalidConfig},
+		{"ProviderAddress not an address", create(f.endpoint("x", "10.244.5.30", pol(hns.ProviderAddress, `{"ProviderAddress":"node1"}`))), badPolicy, hns.IsInvalidConfig},
 		{"host port taken", create(f.endpoint("x", "10.244.5.30", portMap(8080))), portExists, hns.IsAlreadyExists},
 		{"host port twice in one request", create(f.endpoint("x", "10.244.5.30", portMap(9090), portMap(9090))), portExists, hns.IsAlreadyExists},
 		{"endpoint on a missing network", create(&hns.Endpoint{Name: "x", HostComputeNetwork: missingID}), openNetwork, hns.IsNotFound},
@@ -160,19 +158,14 @@ func TestErrorTexts(t *testing.T) {
 		{"detach unattached endpoint", func() error { return f.s.DetachEndpoint(ctx, f.ns1.Id, f.b.Id) }, modifyNsNotAttached, nil},
 		{"detach from the wrong namespace", func() error { return f.s.DetachEndpoint(ctx, f.ns2.Id, f.a.Id) }, modifyNsNotAttached, nil},
 		{"detach from missing namespace", func() error { return f.s.DetachEndpoint(ctx, missingID, f.a.Id) }, openNamespace, hns.IsNotFound},
-		{"policy on missing endpoint", func() error { return f.s.ApplyEndpointPolicy(ctx, missingID, "Add", nil) }, openEndpoint, hns.IsNotFound},
-		{"bad policy applied", func() error {
-			return f.s.ApplyEndpointPolicy(ctx, f.a.Id, "Update", []hns.Policy{pol("ACL", `{"Action":"Block"}`)})
-		}, modifyEndpointPolicy, hns.IsInvalidConfig},
-		{"unknown request type", func() error { return f.s.ApplyEndpointPolicy(ctx, f.a.Id, "Replace", nil) }, modifyEndpointParam, hns.IsInvalidConfig},
 		{"unknown network policy", func() error {
 			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol("HostRoutes", `{}`)})
 		}, modifyNetworkType, hns.IsInvalidConfig},
 		{"HostRoute with settings", func() error {
-			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol("HostRoute", `{"Enable":true}`)})
+			return f.s.AddNetworkPolicy(ctx, f.networkID, []hns.Policy{pol(hns.HostRoute, `{"Enable":true}`)})
 		}, modifyNetworkPolicy, hns.IsInvalidConfig},
 		{"policy on missing network", func() error {
-			return f.s.AddNetworkPolicy(ctx, missingID, []hns.Policy{pol("HostRoute", `{}`)})
+			return f.s.AddNetworkPolicy(ctx, missingID, []hns.Policy{pol(hns.HostRoute, `{}`)})
 		}, openNetwork, hns.IsNotFound},
 		{"network by name", func() error { _, err := f.s.GetNetworkByName(ctx, "calico"); return err }, `Network name "calico" not found`, hns.IsNotFound},
 		{"network by ID", func() error { _, err := f.s.GetNetworkByID(ctx, missingID); return err }, `Network ID "` + missingID + `" not found`, hns.IsNotFound},

@@ -26,7 +26,6 @@ const (
 	KindGetEndpointByID        = "GetEndpointByID"
 	KindGetEndpointByName      = "GetEndpointByName"
 	KindListEndpointsOfNetwork = "ListEndpointsOfNetwork"
-	KindApplyEndpointPolicy    = "ApplyEndpointPolicy"
 	KindGetNamespaceByID       = "GetNamespaceByID"
 	KindCreateNamespace        = "CreateNamespace"
 	KindDeleteNamespace        = "DeleteNamespace"
@@ -39,7 +38,7 @@ var Kinds = []string{
 	KindAny, KindVersion,
 	KindGetNetworkByName, KindGetNetworkByID, KindCreateNetwork, KindDeleteNetwork, KindAddNetworkPolicy,
 	KindCreateEndpoint, KindDeleteEndpoint, KindGetEndpointByID, KindGetEndpointByName,
-	KindListEndpointsOfNetwork, KindApplyEndpointPolicy,
+	KindListEndpointsOfNetwork,
 	KindGetNamespaceByID, KindCreateNamespace, KindDeleteNamespace, KindAttachEndpoint, KindDetachEndpoint,
 }
 

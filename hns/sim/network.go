@@ -34,8 +34,7 @@ func (r *networkRecord) view(now time.Time) *hns.Network {
 	n := r.Network
 	n.Policies = append([]hns.Policy(nil), r.Network.Policies...)
 	if r.ManagementIP != "" && !now.Before(r.ManagementIPAt) {
-		settings, _ := json.Marshal(struct{ ProviderAddress string }{r.ManagementIP})
-		n.Policies = append(n.Policies, hns.Policy{Type: "ProviderAddress", Settings: settings})
+		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: r.ManagementIP}))
 	}
 	return &n
 }
@@ -257,12 +256,11 @@ func checkSubnet(sn hns.Subnet) uint32 {
 func takeProviderAddress(ps []hns.Policy, ip *string) []hns.Policy {
 	out := ps[:0]
 	for _, p := range ps {
-		if p.Type != "ProviderAddress" {
+		if p.Type != hns.ProviderAddress {
 			out = append(out, p)
 			continue
 		}
-		var s struct{ ProviderAddress string }
-		json.Unmarshal(p.Settings, &s) // validated already
+		s, _ := hns.Decode[hns.ProviderAddressSetting](p) // validated already
 		*ip = s.ProviderAddress
 	}
 	return out

@@ -26,7 +26,7 @@ func (c *fakeClock) advance(d time.Duration) {
 
 func managementIP(n *hns.Network) string {
 	for _, p := range n.Policies {
-		if p.Type == "ProviderAddress" {
+		if p.Type == hns.ProviderAddress {
 			return string(p.Settings)
 		}
 	}
@@ -128,7 +128,7 @@ func TestAddNetworkPolicyIsIdempotent(t *testing.T) {
 	check(t, "GetNetworkByID", err)
 	count := 0
 	for _, p := range n.Policies {
-		if p.Type == "HostRoute" {
+		if p.Type == hns.HostRoute {
 			count++
 		}
 	}

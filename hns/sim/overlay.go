@@ -38,21 +38,13 @@ func (sp OverlaySpec) withDefaults() OverlaySpec {
 	return sp
 }
 
-func settings(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only called with plain structs
-	}
-	return b
-}
-
 // OverlayNetwork returns the create request for spec, in the shape of
 // reference §1.7: Overlay, one static subnet with its default route and
 // VSID, the adapter name, and (standing for the adapter's address) a
 // ProviderAddress policy when spec has a management IP.
 func OverlayNetwork(spec OverlaySpec) *hns.Network {
 	sp := spec.withDefaults()
-	vsid := settings(hns.Policy{Type: "VSID", Settings: settings(struct{ IsolationId uint32 }{sp.VNI})})
+	vsid := hns.NewSubnetPolicy(hns.VSIDSetting{IsolationId: sp.VNI})
 	n := &hns.Network{
 		Name: sp.Name,
 		Type: "Overlay",
@@ -61,12 +53,11 @@ func OverlayNetwork(spec OverlaySpec) *hns.Network {
 			Routes:          []hns.Route{{NextHop: sp.Gateway.String(), DestinationPrefix: "0.0.0.0/0"}},
 			Policies:        []json.RawMessage{vsid},
 		}}}},
-		Policies:      []hns.Policy{{Type: "NetAdapterName", Settings: settings(struct{ NetworkAdapterName string }{sp.AdapterName})}},
+		Policies:      []hns.Policy{hns.NewPolicy(hns.NetAdapterNameSetting{NetworkAdapterName: sp.AdapterName})},
 		SchemaVersion: hns.V2,
 	}
 	if sp.ManagementIP.IsValid() {
-		n.Policies = append(n.Policies, hns.Policy{Type: "ProviderAddress",
-			Settings: settings(struct{ ProviderAddress string }{sp.ManagementIP.String()})})
+		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: sp.ManagementIP.String()}))
 	}
 	return n
 }
@@ -82,7 +73,7 @@ func (s *Sim) SetupOverlay(ctx context.Context, spec OverlaySpec, mgmtDelay time
 	if err != nil {
 		return nil, err
 	}
-	if err := s.AddNetworkPolicy(ctx, n.Id, []hns.Policy{{Type: "HostRoute", Settings: json.RawMessage(`{}`)}}); err != nil {
+	if err := s.AddNetworkPolicy(ctx, n.Id, []hns.Policy{hns.NewPolicy(hns.HostRouteSetting{})}); err != nil {
 		return nil, fmt.Errorf("adding HostRoute: %w", err)
 	}
 	hostEP := &hns.Endpoint{
@@ -93,8 +84,7 @@ func (s *Sim) SetupOverlay(ctx context.Context, spec OverlaySpec, mgmtDelay time
 		SchemaVersion:      hns.V2,
 	}
 	if sp.ManagementIP.IsValid() {
-		hostEP.Policies = []hns.Policy{{Type: "ProviderAddress",
-			Settings: settings(struct{ ProviderAddress string }{sp.ManagementIP.String()})}}
+		hostEP.Policies = []hns.Policy{hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: sp.ManagementIP.String()})}
 	}
 	if _, err := s.CreateEndpoint(ctx, hostEP); err != nil {
 		return nil, fmt.Errorf("creating host endpoint %s: %w", hostEP.Name, err)

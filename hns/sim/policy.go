@@ -19,45 +19,45 @@ type policyRule func(settings json.RawMessage) error
 // endpointPolicies are the v2 endpoint policy types HNS knows
 // (hcn.EndpointPolicyType plus NetworkACL), keyed by their canonical name.
 var endpointPolicies = map[string]policyRule{
-	"OutBoundNAT":         validateOutboundNAT,
-	"SDNRoute":            validateSDNRoute,
-	"ProviderAddress":     validateProviderAddress,
-	"ACL":                 validateACL,
-	"PortMapping":         validatePortMapping,
-	"L4Proxy":             validateL4Proxy,
-	"L4WFPPROXY":          decodeAs[l4WfpProxy],
-	"EncapOverhead":       decodeAs[struct{ Overhead uint16 }],
-	"QOS":                 decodeAs[struct{ MaximumOutgoingBandwidthInBytes uint64 }],
-	"PortName":            decodeAs[struct{ Name string }],
-	"L2Driver":            decodeAs[map[string]any],
-	"InterfaceConstraint": decodeAs[interfaceConstraint],
-	"Iov":                 decodeAs[struct{ IovOffloadWeight, QueuePairsRequested, InterruptModeration uint32 }],
-	"TierAcl":             decodeAs[map[string]any],
-	"NetworkACL":          validateACL,
+	hns.OutBoundNAT:         validateOutboundNAT,
+	hns.SDNRoute:            validateSDNRoute,
+	hns.ProviderAddress:     validateProviderAddress,
+	hns.ACL:                 validateACL,
+	hns.PortMapping:         validatePortMapping,
+	hns.L4Proxy:             validateL4Proxy,
+	hns.L4WFPPROXY:          decodeAs[l4WfpProxy],
+	hns.EncapOverhead:       decodeAs[struct{ Overhead uint16 }],
+	hns.QOS:                 decodeAs[struct{ MaximumOutgoingBandwidthInBytes uint64 }],
+	hns.PortName:            decodeAs[struct{ Name string }],
+	hns.L2Driver:            decodeAs[map[string]any],
+	hns.InterfaceConstraint: decodeAs[interfaceConstraint],
+	hns.IOV:                 decodeAs[struct{ IovOffloadWeight, QueuePairsRequested, InterruptModeration uint32 }],
+	hns.TierAcl:             decodeAs[map[string]any],
+	hns.NetworkACL:          validateACL,
 }
 
 // networkPolicies are the network policy types (hcn.NetworkPolicyType).
 var networkPolicies = map[string]policyRule{
-	"SourceMacAddress":    decodeAs[struct{ SourceMacAddress string }],
-	"NetAdapterName":      decodeAs[struct{ NetworkAdapterName string }],
-	"VSwitchExtension":    decodeAs[struct{ ExtensionID string }],
-	"DrMacAddress":        decodeAs[struct{ Address string }],
-	"AutomaticDNS":        decodeAs[struct{ Enable bool }],
-	"InterfaceConstraint": decodeAs[interfaceConstraint],
-	"ProviderAddress":     validateProviderAddress,
-	"RemoteSubnetRoute":   validateRemoteSubnetRoute,
-	"VxlanPort":           decodeAs[struct{ Port uint16 }],
-	"HostRoute":           validateHostRoute,
-	"SetPolicy":           decodeAs[struct{ Id, Name, PolicyType, Values string }],
-	"L4Proxy":             validateL4Proxy,
-	"LayerConstraint":     decodeAs[map[string]any],
-	"NetworkACL":          validateACL,
+	hns.SourceMacAddress:    decodeAs[struct{ SourceMacAddress string }],
+	hns.NetAdapterName:      decodeAs[hns.NetAdapterNameSetting],
+	hns.VSwitchExtension:    decodeAs[struct{ ExtensionID string }],
+	hns.DrMacAddress:        decodeAs[hns.DrMacAddressSetting],
+	hns.AutomaticDNS:        decodeAs[struct{ Enable bool }],
+	hns.InterfaceConstraint: decodeAs[interfaceConstraint],
+	hns.ProviderAddress:     validateProviderAddress,
+	hns.RemoteSubnetRoute:   validateRemoteSubnetRoute,
+	hns.VxlanPort:           decodeAs[struct{ Port uint16 }],
+	hns.HostRoute:           validateHostRoute,
+	hns.SetPolicy:           decodeAs[struct{ Id, Name, PolicyType, Values string }],
+	hns.L4Proxy:             validateL4Proxy,
+	hns.LayerConstraint:     decodeAs[map[string]any],
+	hns.NetworkACL:          validateACL,
 }
 
 // subnetPolicies are the subnet policy types (hcn.SubnetPolicyType).
 var subnetPolicies = map[string]policyRule{
-	"VSID": decodeAs[struct{ IsolationId uint32 }],
-	"VLAN": decodeAs[struct{ IsolationId uint32 }],
+	hns.VSID: decodeAs[hns.VSIDSetting],
+	hns.VLAN: decodeAs[struct{ IsolationId uint32 }],
 }
 
 // v1PolicyTypes are HNS v1 type names with no v2 counterpart of that name.
@@ -132,13 +132,7 @@ type l4WfpProxy struct {
 }
 
 func validateOutboundNAT(settings json.RawMessage) error {
-	var s struct {
-		VirtualIP        string
-		Exceptions       []string
-		Destinations     []string
-		Flags            uint32
-		MaxPortPoolUsage uint16
-	}
+	var s hns.OutboundNATSetting
 	if err := json.Unmarshal(settings, &s); err != nil {
 		return err
 	}
@@ -151,11 +145,7 @@ func validateOutboundNAT(settings json.RawMessage) error {
 }
 
 func validateSDNRoute(settings json.RawMessage) error {
-	var s struct {
-		DestinationPrefix string
-		NextHop           string
-		NeedEncap         bool
-	}
+	var s hns.SDNRouteSetting
 	if err := json.Unmarshal(settings, &s); err != nil {
 		return err
 	}
@@ -166,7 +156,7 @@ func validateSDNRoute(settings json.RawMessage) error {
 }
 
 func validateProviderAddress(settings json.RawMessage) error {
-	var s struct{ ProviderAddress string }
+	var s hns.ProviderAddressSetting
 	if err := json.Unmarshal(settings, &s); err != nil {
 		return err
 	}
@@ -175,12 +165,7 @@ func validateProviderAddress(settings json.RawMessage) error {
 }
 
 func validateRemoteSubnetRoute(settings json.RawMessage) error {
-	var s struct {
-		DestinationPrefix           string
-		IsolationId                 uint16
-		ProviderAddress             string
-		DistributedRouterMacAddress string
-	}
+	var s hns.RemoteSubnetRouteSetting
 	if err := json.Unmarshal(settings, &s); err != nil {
 		return err
 	}
@@ -198,7 +183,7 @@ func validateHostRoute(settings json.RawMessage) error {
 		return err
 	}
 	if len(m) != 0 {
-		return errors.New("HostRoute takes no settings")
+		return errors.New(hns.HostRoute + " takes no settings")
 	}
 	return nil
 }
@@ -219,17 +204,7 @@ func validateL4Proxy(settings json.RawMessage) error {
 }
 
 func validateACL(settings json.RawMessage) error {
-	var s struct {
-		Protocols       string
-		Action          string
-		Direction       string
-		LocalAddresses  string
-		RemoteAddresses string
-		LocalPorts      string
-		RemotePorts     string
-		RuleType        string
-		Priority        uint16
-	}
+	var s hns.ACLSetting
 	if err := json.Unmarshal(settings, &s); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func StartTLS(t testing.TB) *Server {
 
 func startForTest(t testing.TB, secure bool) *Server {
 	t.Helper()
-	bin := binary(t)
+	bin := Binary(t)
 	s, err := start(bin, t.TempDir(), secure)
 	if err != nil {
 		t.Fatal(err)
@@ -77,9 +77,9 @@ func startForTest(t testing.TB, secure bool) *Server {
 	return s
 }
 
-// binary finds the etcd executable, or ends the test: skipped only when
+// Binary finds the etcd executable, or ends the test: skipped only when
 // asked for by SkipEnv.
-func binary(t testing.TB) string {
+func Binary(t testing.TB) string {
 	t.Helper()
 	if os.Getenv(SkipEnv) == "1" {
 		t.Skipf("%s=1: skipping a test that needs a real etcd", SkipEnv)
@@ -139,6 +139,16 @@ func (s *Server) Stop() {
 		}
 		s.client.CloseIdleConnections()
 	})
+}
+
+// StartIn starts a plain-HTTP etcd that keeps its data and log under dir
+// and outlives any one test: the caller stops it. internal/kastest runs
+// kube-apiserver's etcd this way.
+func StartIn(bin, dir string) (*Server, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return start(bin, dir, false)
 }
 
 func start(bin, dir string, secure bool) (*Server, error) {

@@ -21,7 +21,7 @@ var shared struct {
 // The package's TestMain must call Main, which stops it.
 func Shared(t testing.TB) *Server {
 	t.Helper()
-	bin := binary(t)
+	bin := Binary(t)
 	shared.once.Do(func() {
 		shared.dir, shared.err = os.MkdirTemp("", "etcdtest-")
 		if shared.err == nil {

@@ -49,9 +49,9 @@ const (
 	node  = `{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}`
 )
 
-// TestIntegrationFaults: each fault does what it says to the second
+// TestFaultsIntegration: each fault does what it says to the second
 // matching request and to no other.
-func TestIntegrationFaults(t *testing.T) {
+func TestFaultsIntegration(t *testing.T) {
 	for _, tc := range []struct {
 		fault   Fault
 		landed  bool          // the faulted create reached the server

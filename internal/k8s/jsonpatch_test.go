@@ -17,10 +17,10 @@ func TestPatchPath(t *testing.T) {
 	}
 }
 
-// TestIntegrationJSONPatchPodStatus: the "test" operations are
+// TestJSONPatchPodStatusIntegration: the "test" operations are
 // preconditions on exactly the fields they name: a failed one is a
 // conflict and changes nothing; other changes to the pod do not matter.
-func TestIntegrationJSONPatchPodStatus(t *testing.T) {
+func TestJSONPatchPodStatusIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "p1", Node: "node1", Annotations: map[string]string{"cni.projectcalico.org/containerID": "a"}})
 	c := cniClient(t, srv)

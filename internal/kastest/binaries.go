@@ -2,9 +2,10 @@ package kastest
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/calico-win/cni/internal/etcdtest"
 )
 
 // SkipEnv names the variable that skips every test needing the servers.
@@ -29,15 +30,7 @@ func binaries(t testing.TB) (kas, etcd string) {
 			"(it builds %s from the Go module proxy once, ~8 min cold, into ~/.cache/kas), "+
 			"or set KUBE_APISERVER_BIN, or %s=1 to skip such tests", kas, Version, SkipEnv)
 	}
-	etcd = os.Getenv("ETCD_BIN")
-	if etcd == "" {
-		var err error
-		if etcd, err = exec.LookPath("etcd"); err != nil {
-			t.Fatalf("this test needs a real etcd under kube-apiserver, and none was found ($ETCD_BIN is unset and etcd "+
-				"is not in PATH): run scripts/setup.sh (Debian: apt-get install etcd-server), or set %s=1 to skip such tests", SkipEnv)
-		}
-	}
-	return kas, etcd
+	return kas, etcdtest.Binary(t)
 }
 
 // cacheDir is where scripts/kube-apiserver.sh keeps its builds ($KAS_CACHE).

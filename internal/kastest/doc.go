@@ -10,7 +10,8 @@
 //
 // The kube-apiserver binary comes from scripts/kube-apiserver.sh (built once
 // from the Go module proxy into ~/.cache/kas; $KUBE_APISERVER_BIN overrides
-// it) and etcd from PATH ($ETCD_BIN overrides it). Tests that need them fail,
+// it); its etcd is started by internal/etcdtest (etcd from PATH, $ETCD_BIN
+// overrides it). Tests that need them fail,
 // never skip silently, when they are missing; CALICO_WIN_SKIP_INTEGRATION=1
 // skips them on purpose.
 //

@@ -2,6 +2,7 @@ package kastest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -75,6 +76,9 @@ func (p *process) portTaken() bool {
 }
 
 // freePorts returns n loopback ports that were free a moment ago.
+// errPortTaken: a free port was taken before the server could bind it.
+var errPortTaken = errors.New("port taken")
+
 func freePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	for range n {

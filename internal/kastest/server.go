@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/calico-win/cni/internal/etcdtest"
 )
 
 // Server is a running kube-apiserver with its own etcd.
@@ -26,7 +28,8 @@ type Server struct {
 	pki        *pki
 	adminToken string
 	client     *http.Client // trusts the CA; requests carry the admin token
-	etcd, kas  *process
+	etcd       *etcdtest.Server
+	kas        *process
 	crds       CRDSet
 
 	mu  sync.Mutex
@@ -61,16 +64,10 @@ func start(kasBin, etcdBin, dir string, crds CRDSet) (*Server, error) {
 	t0 := time.Now()
 	s := &Server{dir: dir, crds: crds}
 	var err error
-	var etcdURL string
-	for attempt := range 3 { // a free port may be taken before etcd binds it
-		s.etcd, etcdURL, err = startEtcd(etcdBin, dir, attempt)
-		if !errors.Is(err, errPortTaken) {
-			break
-		}
-	}
-	if err != nil {
+	if s.etcd, err = etcdtest.StartIn(etcdBin, filepath.Join(dir, "etcd")); err != nil {
 		return nil, err
 	}
+	etcdURL := s.etcd.Endpoints()[0]
 	if s.pki, err = writePKI(dir); err != nil {
 		s.Stop()
 		return nil, err
@@ -167,7 +164,7 @@ func (s *Server) Stop() {
 		s.kas.stop(15 * time.Second)
 	}
 	if s.etcd != nil {
-		s.etcd.stop(5 * time.Second)
+		s.etcd.Stop()
 	}
 	if s.client != nil {
 		s.client.CloseIdleConnections()

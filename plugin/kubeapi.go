@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"sync"
 
 	"github.com/calico-win/cni/datastore"
@@ -14,10 +13,11 @@ import (
 	"github.com/calico-win/cni/internal/k8s"
 )
 
-// The Kubernetes datastore (datastore_type: kubernetes), and what the
-// plugin reads of the pod, its namespace and its node from the API server.
-// One API client per netconf serves all of a CNI call, so the store and the
-// pod reads share one TLS connection.
+// The Kubernetes API server: the client, and what the plugin reads there of
+// the pod, its namespace and its node, with either datastore (the pod's
+// labels, service account, ports and pool annotations; the node's pod CIDR).
+// One API client per netconf serves all of a CNI call, so the Kubernetes
+// datastore and the pod reads share one TLS connection.
 
 var kubeClients struct {
 	sync.Mutex
@@ -57,30 +57,6 @@ func kubeClient(nc *NetConf) (*k8s.Client, error) {
 	}
 	kubeClients.m[cfg] = c
 	return c, nil
-}
-
-// openKDD opens the Kubernetes datastore. It reads the kubeconfig (a
-// ConfigError if it cannot be used) but does not contact the server.
-// calico_api_group (or CALICO_API_GROUP) names Calico's API group; unset,
-// the group is discovered as Calico does, and the answer kept on the node
-// (see knownAPIGroup), so that only the first call pays for the discovery.
-func openKDD(nc *NetConf) (datastore.Store, error) {
-	group := nc.CalicoAPIGroup
-	if group == "" {
-		group = os.Getenv("CALICO_API_GROUP")
-	}
-	g, err := kdd.ParseAPIGroup(group)
-	if err != nil {
-		return nil, &ConfigError{Key: "calico_api_group", Value: group, Reason: kdd.ErrUnknownAPIGroup.Error()}
-	}
-	c, err := kubeClient(nc)
-	if err != nil {
-		return nil, err
-	}
-	if g != nil {
-		return kdd.NewInGroup(c, g), nil
-	}
-	return kdd.NewDiscovering(c, knownAPIGroup(nc, c.Server())), nil
 }
 
 // kubePod is what the API server says about the pod of a CNI call.

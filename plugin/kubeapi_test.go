@@ -18,9 +18,9 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationKDDWiring: openKDD, the pod reads and the node's pod CIDR
+// TestKDDWiringIntegration: openKDD, the pod reads and the node's pod CIDR
 // against a real kube-apiserver, with the calico-cni-plugin identity.
-func TestIntegrationKDDWiring(t *testing.T) {
+func TestKDDWiringIntegration(t *testing.T) {
 	srv := kastest.Start(t)
 	nc := &NetConf{Name: "Calico", DatastoreType: "kubernetes", Kubernetes: KubernetesConf{Kubeconfig: srv.CNIKubeconfig(t)},
 		IPAMLockFile: filepath.Join(t.TempDir(), "ipam.lock")}

@@ -1,12 +1,10 @@
-package plugin
+package dataplane
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"strings"
 
@@ -14,36 +12,33 @@ import (
 	"github.com/calico-win/cni/internal/flock"
 )
 
-// dataplane does the HNS side of a pod: the node's Overlay network and host
+// Dataplane does the HNS side of a pod: the node's network and host
 // endpoint, and the pod endpoint in its namespace. It takes no node-wide
 // lock except around creating or replacing the network, the only step two
 // pods could race on.
-type dataplane struct {
-	hns hns.Client
-	nc  *NetConf
-	// lockPath serialises network creation between plugin processes.
-	lockPath string
+type Dataplane struct {
+	hns  hns.Client
+	opt  Options
+	mode Mode
 }
 
-func newDataplane(nc *NetConf, c hns.Client) *dataplane {
-	return &dataplane{hns: c, nc: nc, lockPath: stateFile(nc, "hns-network.lock")}
+// New returns the dataplane over HNS client c.
+func New(c hns.Client, opt Options) *Dataplane {
+	return &Dataplane{hns: c, opt: opt, mode: opt.Mode}
 }
 
-// networkName is the HNS network of a block: the conf name with
+// NetworkName is the HNS network of a block: the conf name with
 // windows_use_single_network, else "<name>-<block address with dashes>".
-func (d *dataplane) networkName(block netip.Prefix) string {
-	if d.nc.WindowsUseSingleNetwork {
-		return d.nc.Name
+func (d *Dataplane) NetworkName(block netip.Prefix) string {
+	if d.opt.SingleNetwork {
+		return d.opt.Name
 	}
-	return d.nc.Name + "-" + strings.ReplaceAll(block.Addr().String(), ".", "-")
+	return d.opt.Name + "-" + strings.ReplaceAll(block.Addr().String(), ".", "-")
 }
 
-// gateway is the block's .1: the pods' default gateway and the VXLAN tunnel address.
-func gateway(block netip.Prefix) netip.Addr { return block.Masked().Addr().Next() }
-
-// matches reports whether n is the Overlay network Calico would create for block.
-func matches(n *hns.Network, block netip.Prefix) bool {
-	if !strings.EqualFold(n.Type, "Overlay") {
+// matches reports whether n is the network Calico would create for block.
+func (d *Dataplane) matches(n *hns.Network, block netip.Prefix) bool {
+	if !strings.EqualFold(n.Type, d.mode.networkType()) {
 		return false
 	}
 	for _, ip := range n.Ipams {
@@ -52,7 +47,7 @@ func matches(n *hns.Network, block netip.Prefix) bool {
 				continue
 			}
 			for _, r := range s.Routes {
-				if r.DestinationPrefix == "0.0.0.0/0" && r.NextHop == gateway(block).String() {
+				if r.DestinationPrefix == "0.0.0.0/0" && r.NextHop == d.mode.gateway(block).String() {
 					return true
 				}
 			}
@@ -61,15 +56,14 @@ func matches(n *hns.Network, block netip.Prefix) bool {
 	return false
 }
 
-// managementIP is the node's provider address, which HNS publishes as a
+// ManagementIP is the node's provider address, which HNS publishes as a
 // ProviderAddress network policy some time after the network is created.
-func managementIP(n *hns.Network) (netip.Addr, bool) {
+func ManagementIP(n *hns.Network) (netip.Addr, bool) {
 	for _, p := range n.Policies {
-		if !strings.EqualFold(p.Type, "ProviderAddress") {
+		if !p.Is(hns.ProviderAddress) {
 			continue
 		}
-		var s struct{ ProviderAddress string }
-		if json.Unmarshal(p.Settings, &s) == nil {
+		if s, err := hns.Decode[hns.ProviderAddressSetting](p); err == nil {
 			if a, err := netip.ParseAddr(s.ProviderAddress); err == nil {
 				return a, true
 			}
@@ -78,24 +72,24 @@ func managementIP(n *hns.Network) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// ensureNetwork returns the Overlay network for block and the node's
+// EnsureNetwork returns the network for block and the node's
 // management IP, creating the network (or replacing one with another
 // subnet) as Calico does. A management IP that has not appeared yet is a
 // "try again later", not a sleep.
-func (d *dataplane) ensureNetwork(ctx context.Context, block netip.Prefix) (*hns.Network, netip.Addr, error) {
-	name := d.networkName(block)
+func (d *Dataplane) EnsureNetwork(ctx context.Context, block netip.Prefix) (*hns.Network, netip.Addr, error) {
+	name := d.NetworkName(block)
 	n, err := d.hns.GetNetworkByName(ctx, name)
 	if err != nil && !hns.IsNotFound(err) {
 		return nil, netip.Addr{}, fmt.Errorf("looking up HNS network %s: %w", name, err)
 	}
-	if err != nil || !matches(n, block) {
+	if err != nil || !d.matches(n, block) {
 		if n, err = d.createNetwork(ctx, name, block); err != nil {
 			return nil, netip.Addr{}, err
 		}
 	}
-	mgmt, ok := managementIP(n)
+	mgmt, ok := ManagementIP(n)
 	if !ok {
-		return nil, netip.Addr{}, fmt.Errorf("%w: HNS network %s has no management IP (ProviderAddress) yet", errNotReady, name)
+		return nil, netip.Addr{}, fmt.Errorf("%w: HNS network %s has no management IP (ProviderAddress) yet", ErrNotReady, name)
 	}
 	if err := d.ensureHostEndpoint(ctx, n, block, mgmt); err != nil {
 		return nil, netip.Addr{}, err
@@ -105,15 +99,15 @@ func (d *dataplane) ensureNetwork(ctx context.Context, block netip.Prefix) (*hns
 
 // createNetwork creates (or replaces) the network under the network lock;
 // another process may have done it while we waited.
-func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.Prefix) (*hns.Network, error) {
-	unlock, err := flock.Lock(ctx, d.lockPath)
+func (d *Dataplane) createNetwork(ctx context.Context, name string, block netip.Prefix) (*hns.Network, error) {
+	unlock, err := flock.Lock(ctx, d.opt.LockPath)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	n, err := d.hns.GetNetworkByName(ctx, name)
 	switch {
-	case err == nil && matches(n, block):
+	case err == nil && d.matches(n, block):
 		return n, nil
 	case err == nil:
 		slog.Warn("replacing HNS network with another subnet (its endpoints go with it)", "network", name, "id", n.Id, "block", block)
@@ -123,13 +117,12 @@ func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.
 	case !hns.IsNotFound(err):
 		return nil, fmt.Errorf("looking up HNS network %s: %w", name, err)
 	}
-	vsid, _ := json.Marshal(map[string]any{"Type": "VSID", "Settings": map[string]uint64{"IsolationId": d.nc.VXLANVNI}})
 	req := &hns.Network{
-		Name: name, Type: "Overlay",
+		Name: name, Type: d.mode.networkType(),
 		Ipams: []hns.Ipam{{Type: "Static", Subnets: []hns.Subnet{{
 			IpAddressPrefix: block.String(),
-			Routes:          []hns.Route{{NextHop: gateway(block).String(), DestinationPrefix: "0.0.0.0/0"}},
-			Policies:        []json.RawMessage{vsid},
+			Routes:          []hns.Route{{NextHop: d.mode.gateway(block).String(), DestinationPrefix: "0.0.0.0/0"}},
+			Policies:        d.mode.subnetPolicies(),
 		}}}},
 		SchemaVersion: hns.V2,
 	}
@@ -138,33 +131,37 @@ func (d *dataplane) createNetwork(ctx context.Context, name string, block netip.
 		return nil, fmt.Errorf("creating HNS network %s: %w", name, err)
 	}
 	slog.Info("created HNS network", "network", name, "id", n.Id, "block", block)
-	// Host-to-pod traffic needs the HostRoute policy; failing to add it is
-	// not fatal for the pod, as in Calico.
-	if err := d.hns.AddNetworkPolicy(ctx, n.Id, []hns.Policy{{Type: "HostRoute", Settings: json.RawMessage(`{}`)}}); err != nil {
-		slog.Warn("could not add the HostRoute policy", "network", name, "err", err)
+	if ps := d.mode.networkPolicies(); len(ps) > 0 {
+		if err := d.hns.AddNetworkPolicy(ctx, n.Id, ps); err != nil {
+			slog.Warn("could not add the network policies", "network", name, "err", err)
+		}
 	}
 	return d.hns.GetNetworkByID(ctx, n.Id)
 }
 
-// ensureHostEndpoint makes sure "<network>_ep", the node's remote endpoint at
-// the block's .2 carrying the provider address, exists on this network.
-func (d *dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, block netip.Prefix, mgmt netip.Addr) error {
-	name := n.Name + "_ep"
+// ensureHostEndpoint makes sure the mode's host endpoint ("<network>_ep")
+// exists on this network, as the mode would create it.
+func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, block netip.Prefix, mgmt netip.Addr) error {
+	req := d.mode.hostEndpoint(n, block, mgmt)
+	if req == nil {
+		return nil
+	}
+	name := req.Name
 	ep, err := d.hns.GetEndpointByName(ctx, name)
-	if err == nil && strings.EqualFold(ep.HostComputeNetwork, n.Id) && hasPA(ep, mgmt) {
+	if err == nil && d.hostEndpointCurrent(ep, n, mgmt) {
 		return nil
 	}
 	if err != nil && !hns.IsNotFound(err) {
 		// Never create a second Calico_ep because a lookup failed (Calico #9142).
 		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
 	}
-	unlock, lerr := flock.Lock(ctx, d.lockPath)
+	unlock, lerr := flock.Lock(ctx, d.opt.LockPath)
 	if lerr != nil {
 		return lerr
 	}
 	defer unlock()
 	if ep, err = d.hns.GetEndpointByName(ctx, name); err == nil {
-		if strings.EqualFold(ep.HostComputeNetwork, n.Id) && hasPA(ep, mgmt) {
+		if d.hostEndpointCurrent(ep, n, mgmt) {
 			return nil
 		}
 		if err := d.hns.DeleteEndpoint(ctx, ep.Id); err != nil && !hns.IsNotFound(err) {
@@ -173,64 +170,30 @@ func (d *dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, bloc
 	} else if !hns.IsNotFound(err) {
 		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
 	}
-	pa, _ := json.Marshal(map[string]string{"ProviderAddress": mgmt.String()})
-	req := &hns.Endpoint{
-		Name: name, HostComputeNetwork: n.Id, Flags: hns.EndpointFlagRemote,
-		IpConfigurations: []hns.IpConfig{{IpAddress: gateway(block).Next().String()}},
-		MacAddress:       hostMAC(mgmt),
-		Policies:         []hns.Policy{{Type: "ProviderAddress", Settings: pa}},
-		SchemaVersion:    hns.V2,
-	}
 	if _, err := d.hns.CreateEndpoint(ctx, req); err != nil {
 		return fmt.Errorf("creating host endpoint %s: %w", name, err)
 	}
-	slog.Info("created host endpoint", "name", name, "ip", gateway(block).Next())
+	slog.Info("created host endpoint", "name", name, "ip", req.IpConfigurations[0].IpAddress)
 	return nil
 }
 
-func hasPA(ep *hns.Endpoint, mgmt netip.Addr) bool {
-	for _, p := range ep.Policies {
-		if strings.EqualFold(p.Type, "ProviderAddress") {
-			var s struct{ ProviderAddress string }
-			if json.Unmarshal(p.Settings, &s) == nil && s.ProviderAddress == mgmt.String() {
-				return true
-			}
-		}
-	}
-	return false
+func (d *Dataplane) hostEndpointCurrent(ep *hns.Endpoint, n *hns.Network, mgmt netip.Addr) bool {
+	return strings.EqualFold(ep.HostComputeNetwork, n.Id) && d.mode.hostEndpointCurrent(ep, mgmt)
 }
 
-// hostMAC is the MAC of the host interface holding the management IP, in
-// HNS's dashed form ("" when no interface has it, e.g. under the simulator:
-// HNS then assigns one).
-func hostMAC(mgmt netip.Addr) string {
-	ifs, _ := net.Interfaces()
-	for _, itf := range ifs {
-		addrs, _ := itf.Addrs()
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(ipn.IP); ok && ip.Unmap() == mgmt && len(itf.HardwareAddr) == 6 {
-					return strings.ToUpper(strings.ReplaceAll(itf.HardwareAddr.String(), ":", "-"))
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// endpointName is the pod endpoint's name, "<containerID>_<netconf name>"
+// EndpointName is the pod endpoint's name, "<containerID>_<netconf name>"
 // (hns.ConstructEndpointName), whatever the network is called.
-func endpointName(containerID, confName string) string { return containerID + "_" + confName }
+func (d *Dataplane) EndpointName(containerID string) string { return containerID + "_" + d.opt.Name }
 
 // isZeroGUID reports an unattached endpoint's namespace field.
 func isZeroGUID(s string) bool {
 	return s == "" || s == "00000000-0000-0000-0000-000000000000"
 }
 
-// removeEndpoint detaches and deletes an endpoint; whatever is already gone
+// RemoveEndpoint detaches and deletes an endpoint; whatever is already gone
 // counts as done. Any other failure is returned, so the runtime retries the
 // DEL instead of leaking the endpoint (Calico logs and forgets it).
-func (d *dataplane) removeEndpoint(ctx context.Context, ep *hns.Endpoint) error {
+func (d *Dataplane) RemoveEndpoint(ctx context.Context, ep *hns.Endpoint) error {
 	if !isZeroGUID(ep.HostComputeNamespace) {
 		err := d.hns.DetachEndpoint(ctx, ep.HostComputeNamespace, ep.Id)
 		if err != nil && !hns.IsNotFound(err) && hns.Code(err) != hns.EndpointNotAttached {
