@@ -31,6 +31,7 @@ step "go vet (linux, windows)"
 go vet ./...
 GOOS=windows GOARCH=amd64 go vet ./...
 GOOS=windows GOARCH=amd64 go vet -tags fakehcn,hnsintegration ./hns/hcn/
+GOOS=windows GOARCH=amd64 go vet -tags hcnservice ./hns/hcn/
 
 step "build"
 make build
@@ -44,3 +45,13 @@ step "windows tests under wine"
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), and the
 # plugin's config, policies and dataplane on the simulator.
 ./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./plugin
+
+step "windows binaries end to end under wine (scripts/demo-windows.sh)"
+# calico.exe and calico-ipam.exe on the default backend (hcsshim's hcn and
+# the real DLL calls), HNS served by hnsctl serve to the shim DLLs, a real
+# etcd, cnitool.exe: several pods, a fault, GC, leak checks. Then the hns
+# contract suite through the same DLL boundary.
+./scripts/demo-windows.sh >"${TMPDIR:-/tmp}/calico-win-demo-windows.log" 2>&1 ||
+	{ tail -40 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"; exit 1; }
+tail -3 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"
+WINE_HCN=service ./scripts/wine-test.sh ./hns/hcn
