@@ -25,7 +25,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
 toolbin=$(./scripts/setup.sh)
 export PATH=$toolbin:$PATH
-for f in bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe; do
+for f in bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe; do
 	[ -f "$f" ] || { echo "demo-windows: $f is missing: run make build" >&2; exit 1; }
 done
 
@@ -215,6 +215,10 @@ hnsctl endpoint show Calico_ep >/dev/null || die "no host endpoint Calico_ep"
 say "HNS endpoints (one per pod, each in its namespace, plus Calico_ep)"
 hnsctl endpoint list
 [ "$(count_pod_endpoints)" = 3 ] || die "want 3 pod endpoints"
+say "the same through hnsctl.exe (the Windows build: read-only, over hcsshim's hcn and the DLL)"
+"$wine" "$repo/bin/windows/hnsctl.exe" endpoint list || die "hnsctl.exe endpoint list failed"
+[ "$("$wine" "$repo/bin/windows/hnsctl.exe" -o json endpoint list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] ||
+	die "hnsctl.exe does not see the 4 endpoints"
 
 say "pod default/web-3: calico.exe called as containerd calls it (CNI_NETNS = the bare GUID)"
 netns[web-3]=$(hnsctl namespace create)
