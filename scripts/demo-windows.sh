@@ -273,11 +273,13 @@ calico_exe GC gc-call none $id1 || die "GC failed"
 [ "$(count_handles)" = 3 ] || die "GC: want 3 IPAM handles left"
 hnsctl namespace delete "${netns[web-3]}" >/dev/null
 echo "GC: OK"
-# GC does not delete WorkloadEndpoints (Calico's plugin has no GC at all; on
-# etcd, kube-controllers deletes the WorkloadEndpoints of deleted pods).
+# A known gap (README, "On a Windows node"): GC does not delete the
+# WorkloadEndpoints of the containers it collects, and on etcd nothing else
+# does. Tolerated here for this one WorkloadEndpoint until GC does it; the
+# check below fails once it does, so that this workaround is removed.
 wep3=/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--node--1-k8s-web--3-eth0
 etcdctl get "$wep3" --keys-only | grep -q . || die "web-3's WorkloadEndpoint vanished: GC now deletes it; drop this step"
-echo "NOTE: GC left web-3's WorkloadEndpoint; deleting it as kube-controllers would"
+echo "KNOWN GAP: GC left web-3's WorkloadEndpoint; deleting it by hand"
 etcdctl del "$wep3" >/dev/null
 
 for p in web-1 web-2; do
@@ -325,4 +327,4 @@ grep -A20 'still open' "$work/hcn.log" || true
 # handle, from the ADD under the fault, is the only one allowed.
 [ "${open:-0}" = 1 ] && grep -q '^  [0-9]* Network ' "$work/hcn.log" ||
 	die "HCN handles left open other than the one hcsshim leaks on the faulted CreateEndpoint"
-say "demo-windows complete: 6 pods through calico.exe under Wine; nothing leaked"
+say "demo-windows complete: 6 pods through calico.exe under Wine; nothing leaked but the known GC gap (README)"
