@@ -10,9 +10,11 @@
 #   - HNS is the simulator served as HCN by `hnsctl serve` to the shim
 #     computenetwork.dll/vmcompute.dll in the Wine prefix (hns/hcnservice);
 #   - a real etcd on loopback, seeded as calicoctl and calico-node seed it;
-#   - cnitool.exe (Windows build of cnitool v1.3.0) drives ADD, CHECK, DEL,
-#     STATUS and GC for several pods; one pod is added by calling calico.exe
-#     directly with CNI_NETNS = the bare namespace GUID, as containerd does;
+#   - cnitool.exe (Windows build of cnitool v1.3.0) drives ADD, CHECK and DEL
+#     for several pods; calico.exe is also called directly, as containerd
+#     calls it (CNI_NETNS = the bare namespace GUID): ADD/CHECK/DEL of pods,
+#     STATUS and GC (CNI 1.1.0, which cnitool skips for the installer's
+#     1.0.0 config);
 #     calico-ipam.exe is called on its own; an HNS fault is armed through
 #     the simulator (hnsctl fault inject) and the failed ADD must leave
 #     nothing behind;
@@ -165,6 +167,8 @@ plugin_conf() {
 import json, sys
 import os
 p = json.load(open(sys.argv[1]))
+if os.environ.get("CNI_VERSION_OVERRIDE"):
+    p["cniVersion"] = os.environ["CNI_VERSION_OVERRIDE"]
 if os.environ.get("PREV_RESULT"):
     p["prevResult"] = json.loads(os.environ["PREV_RESULT"])
 if len(sys.argv) > 2:
@@ -179,7 +183,7 @@ calico_exe() {
 	local cmd=$1 id=$2 ns=$3
 	shift 3
 	local args="K8S_POD_NAMESPACE=default;K8S_POD_NAME=$id"
-	[ "$cmd" = GC ] && args=
+	case $cmd in GC | STATUS) args= ;; esac
 	plugin_conf "$@" | CNI_COMMAND=$cmd CNI_CONTAINERID=$id CNI_NETNS=$ns CNI_IFNAME=eth0 \
 		CNI_ARGS=$args "$wine" "$CNI_PATH\\calico.exe"
 }
@@ -191,9 +195,13 @@ count_pod_endpoints() {
 count_handles() { etcdctl get --prefix /calico/ipam/v2/handle/ --keys-only | sed '/^$/d' | wc -l; }
 count_weps() { etcdctl get --prefix /calico/resources/v3/projectcalico.org/workloadendpoints/ --keys-only | sed '/^$/d' | wc -l; }
 
-say "cnitool.exe status Calico (HNS and the datastore are ready)"
-cnitool status Calico x || die "STATUS failed before the first pod"
-echo "STATUS: OK"
+# STATUS needs CNI 1.1.0 (cnitool skips it for the installer's 1.0.0), so
+# it is called as containerd 2 calls it. Before the first pod there is no
+# Calico network here (on a node calico-node creates it at start): code 51.
+say "STATUS before the first pod: the HNS network does not exist yet"
+out=$(CNI_VERSION_OVERRIDE=1.1.0 calico_exe STATUS "" "") && die "STATUS without the network succeeded: $out"
+echo "$out"
+[ "$(json_field 'd["code"]' <<<"$out")" = 51 ] || die "STATUS without the network: want CNI code 51"
 
 pods=(web-0 web-1 web-2)
 declare -A netns
@@ -215,6 +223,8 @@ hnsctl endpoint show Calico_ep >/dev/null || die "no host endpoint Calico_ep"
 say "HNS endpoints (one per pod, each in its namespace, plus Calico_ep)"
 hnsctl endpoint list
 [ "$(count_pod_endpoints)" = 3 ] || die "want 3 pod endpoints"
+CNI_VERSION_OVERRIDE=1.1.0 calico_exe STATUS "" "" || die "STATUS failed with the network in place"
+echo "STATUS: OK"
 say "the same through hnsctl.exe (the Windows build: read-only, over hcsshim's hcn and the DLL)"
 "$wine" "$repo/bin/windows/hnsctl.exe" endpoint list || die "hnsctl.exe endpoint list failed"
 [ "$("$wine" "$repo/bin/windows/hnsctl.exe" -o json endpoint list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] ||

@@ -55,3 +55,5 @@ step "windows binaries end to end under wine (scripts/demo-windows.sh)"
 	{ tail -40 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"; exit 1; }
 tail -3 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"
 WINE_HCN=service ./scripts/wine-test.sh ./hns/hcn
+# calico.exe under Wine on the Kubernetes datastore (a real kube-apiserver).
+./scripts/wine-e2e-kdd.sh
