@@ -3,7 +3,7 @@
 # internal/winee2e (tag winee2e) with the HCN service prefix prepared by
 # scripts/wine-test.sh, a real kube-apiserver (scripts/kube-apiserver.sh,
 # or $KUBE_APISERVER_BIN) and etcd (scripts/setup.sh). Needs bin/ from
-# `make build`. Extra arguments go to go test (e.g. -run TestKDDLifecycle).
+# `make build`. Extra arguments go to go test (e.g. -run TestKDDLifecycleIntegration).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PATH=$(./scripts/setup.sh):$PATH

@@ -62,7 +62,7 @@ func newServiceNetwork(t *testing.T, c hns.Client) *hns.Network {
 	return n
 }
 
-func TestServiceContract(t *testing.T) {
+func TestServiceContractIntegration(t *testing.T) {
 	c := newServiceClient(t)
 	hnstest.Run(t, func(t *testing.T) hnstest.Env {
 		return hnstest.Env{
@@ -75,7 +75,7 @@ func TestServiceContract(t *testing.T) {
 
 // HNS's errors cross the DLL boundary with their codes and texts, and come
 // out of the adapter classified as the simulator classifies them.
-func TestServiceErrors(t *testing.T) {
+func TestServiceErrorsIntegration(t *testing.T) {
 	c := newServiceClient(t)
 	ctx := context.Background()
 	n := newServiceNetwork(t, c)

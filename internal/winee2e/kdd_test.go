@@ -185,11 +185,11 @@ func podAnnotations(t *testing.T, kas *kastest.Server, name string) map[string]s
 	return p.Metadata.Annotations
 }
 
-// TestKDDLifecycle: calico.exe on the Kubernetes datastore, through hcsshim
+// TestKDDLifecycleIntegration: calico.exe on the Kubernetes datastore, through hcsshim
 // and the HCN service: STATUS, ADD and CHECK of three pods (the network
 // and host endpoint created on the first), an ADD under an HNS fault that
 // leaves nothing behind, DEL (twice), GC, and no leak.
-func TestKDDLifecycle(t *testing.T) {
+func TestKDDLifecycleIntegration(t *testing.T) {
 	kas := kastest.Start(t)
 	kas.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: netip.MustParsePrefix("10.244.5.0/26"), BlockSize: 26, NATOutgoing: true})
 	kas.PutIPAMConfig(t, true, true, 0)
