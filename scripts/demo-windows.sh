@@ -330,6 +330,8 @@ hcn_service_pid=
 calls=$(grep -c 'msg="hcn call"' "$work/hcn.log" || true)
 open=$(sed -n 's/^hnsctl serve: \([0-9]*\) handle(s) still open.*/\1/p' "$work/hcn.log")
 echo "HCN calls served: $calls; handles left open: ${open:-0}"
+# The binaries went through hcsshim and the DLL, not a simulator switch.
+[ "$calls" -gt 100 ] || die "only $calls HCN calls reached the service"
 grep -A20 'still open' "$work/hcn.log" || true
 # hcsshim's createEndpoint returns on a failed hcnCreateEndpoint without
 # closing the network handle it opened (real HNS drops a process's handles
