@@ -109,3 +109,15 @@ func TestServiceErrorsIntegration(t *testing.T) {
 		t.Errorf("GetEndpointByName(missing) = %v, want not found", err)
 	}
 }
+
+// With the service unreachable the shim answers as HNS does when its
+// service is not running, and the adapter classifies it as "try again".
+func TestServiceUnreachableIntegration(t *testing.T) {
+	c := newServiceClient(t)
+	t.Setenv(hcnservice.EnvAddr, "127.0.0.1:1") // nothing listens on port 1
+	_, err := c.GetNetworkByName(context.Background(), "Calico")
+	if hns.Code(err) != hns.ServiceNotStarted || !hns.IsServiceUnavailable(err) {
+		t.Fatalf("GetNetworkByName without the service = %v (code 0x%x), want 0x%x, service unavailable",
+			err, hns.Code(err), hns.ServiceNotStarted)
+	}
+}

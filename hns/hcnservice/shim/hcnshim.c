@@ -35,6 +35,8 @@ static LPWSTR wide(const char *s, int n)
 	return b;
 }
 
+static const DWORD timeout_ms = 120000;
+
 static SOCKET dial(void)
 {
 	char addr[64], *colon;
@@ -51,6 +53,11 @@ static SOCKET dial(void)
 	s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	if (s == INVALID_SOCKET)
 		return s;
+	/* A hung service must not hang the CNI call forever: the service
+	 * bounds each call to 60 s, so 120 s without an answer means it is
+	 * gone, and the call fails as "service not started". */
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout_ms, sizeof timeout_ms);
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout_ms, sizeof timeout_ms);
 	if (connect(s, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		closesocket(s);
 		return INVALID_SOCKET;
