@@ -1,6 +1,7 @@
 # calico-win: see README.md.
 #   make build   bin/calico, bin/calico-ipam, bin/hnsctl (Linux) and bin/windows/*.exe
 #   make demo    a pod lifecycle through the built binaries on a local etcd and the HNS simulator
+#   make demo-windows  the same through the Windows binaries under Wine (HNS served by hnsctl serve)
 #   make test    every test (installs what it needs: etcd, cnitool, wine, kube-apiserver)
 #   make bench   benchmarks (prints the figures)
 
@@ -10,7 +11,7 @@ LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: build demo test bench vet clean
+.PHONY: build demo demo-windows test bench vet clean
 
 build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
 
@@ -25,6 +26,9 @@ bin/windows/%.exe: $(SOURCES)
 
 demo: build
 	./scripts/demo.sh
+
+demo-windows: build
+	./scripts/demo-windows.sh
 
 test:
 	./scripts/test.sh

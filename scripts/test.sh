@@ -34,6 +34,7 @@ step "go vet (linux, windows)"
 go vet ./...
 GOOS=windows GOARCH=amd64 go vet ./...
 GOOS=windows GOARCH=amd64 go vet -tags fakehcn,hnsintegration ./hns/hcn/
+GOOS=windows GOARCH=amd64 go vet -tags hcnservice ./hns/hcn/
 
 step "build"
 make build
@@ -47,3 +48,15 @@ step "windows tests under wine"
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), the
 # dataplane on the simulator, and the plugin's config and defaults.
 ./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./dataplane ./plugin
+
+step "windows binaries end to end under wine (scripts/demo-windows.sh)"
+# calico.exe and calico-ipam.exe on the default backend (hcsshim's hcn and
+# the real DLL calls), HNS served by hnsctl serve to the shim DLLs, a real
+# etcd, cnitool.exe: several pods, a fault, GC, leak checks. Then the hns
+# contract suite through the same DLL boundary.
+./scripts/demo-windows.sh >"${TMPDIR:-/tmp}/calico-win-demo-windows.log" 2>&1 ||
+	{ tail -40 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"; exit 1; }
+tail -3 "${TMPDIR:-/tmp}/calico-win-demo-windows.log"
+WINE_HCN=service ./scripts/wine-test.sh ./hns/hcn
+# calico.exe under Wine on the Kubernetes datastore (a real kube-apiserver).
+./scripts/wine-e2e-kdd.sh

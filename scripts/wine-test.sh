@@ -20,19 +20,37 @@
 #   computenetwork.dll    a scriptable fake of the HCN API and
 #   vmcompute.dll         of HNSCall, for the tests tagged fakehcn
 #                         (see scripts/wine/fakehcn.h)
+# With WINE_HCN=service the prefix is a second one, prefix-hcn, whose
+# computenetwork.dll and vmcompute.dll are instead the shim of the HCN
+# service (hns/hcnservice/shim): every call goes over loopback to
+# `hnsctl serve`, whose address the tests find in $CALICO_HCN_SERVICE. The
+# script then starts that service itself on a fresh simulator directory
+# unless CALICO_HCN_SERVICE is already set, and builds the tests with the
+# tag hcnservice.
+#
+# Sourced (. scripts/wine-test.sh), it only defines its functions:
+# wine_setup MODE (fake|service) installs what is needed and sets $wine,
+# $wineserver and WINEPREFIX; wine_hcn_service DIR starts the service.
 #
 # Environment:
-#   WINE_TEST_TAGS   build tags for the test binaries (default: fakehcn)
+#   WINE_HCN         fake (default) or service: which HCN the prefix has
+#   WINE_TEST_TAGS   build tags for the test binaries (default: fakehcn, or
+#                    hcnservice with WINE_HCN=service)
 #   WINE_TEST_ARGS   extra flags for every test binary, e.g. "-test.run=TestFake"
 #   CALICO_WIN_CACHE cache directory (see above)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${CALICO_WIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/calico-win}/wine
-tags=${WINE_TEST_TAGS-fakehcn}
+hcn_mode=${WINE_HCN:-fake}
+if [ "$hcn_mode" = service ]; then
+	tags=${WINE_TEST_TAGS-hcnservice}
+else
+	tags=${WINE_TEST_TAGS-fakehcn}
+fi
 read -r -a extra_args <<<"${WINE_TEST_ARGS:-}"
 
-export WINEPREFIX=$cache/prefix WINEARCH=win64 WINEDEBUG=-all
+export WINEARCH=win64 WINEDEBUG=-all
 unset DISPLAY WAYLAND_DISPLAY # headless: Wine must never try to open a window
 
 log() { printf 'wine-test: %s\n' "$*" >&2; }
@@ -77,19 +95,25 @@ find_wineserver() {
 }
 
 dlls=(bcryptprimitives computenetwork vmcompute)
+shim=$repo/hns/hcnservice/shim
 
-# setup_prefix creates the prefix and installs the DLLs, unless the stamp
-# says they are current.
+# setup_prefix creates the prefix of mode $1 (fake or service) and installs
+# the DLLs, unless the stamp says they are current.
 setup_prefix() {
+	local mode=$1
 	local sys32=$WINEPREFIX/drive_c/windows/system32
-	local stamp
+	local stamp stampfile=$cache/stamp dlldir=$cache/dll
+	if [ "$mode" = service ]; then
+		stampfile=$cache/stamp-hcn dlldir=$cache/dll-hcn
+	fi
 	stamp="$("$wine" --version) $(cd "$repo/scripts/wine" && cat ./*.c ./*.h ./*.def | sha256sum)"
+	[ "$mode" = service ] && stamp="$stamp $(cat "$shim"/*.c "$shim"/*.h | sha256sum)"
 	local current=1 d
 	for d in "${dlls[@]}"; do
 		[ -f "$sys32/$d.dll" ] || current=0
 	done
 	if [ "$current" = 1 ] && [ -f "$WINEPREFIX/system.reg" ] &&
-		[ "$(cat "$cache/stamp" 2>/dev/null)" = "$stamp" ]; then
+		[ "$(cat "$stampfile" 2>/dev/null)" = "$stamp" ]; then
 		return
 	fi
 	if [ ! -f "$WINEPREFIX/system.reg" ]; then
@@ -103,17 +127,66 @@ setup_prefix() {
 			exit 1
 		fi
 	fi
-	log "building the stand-in DLLs from scripts/wine"
-	mkdir -p "$cache/dll"
+	mkdir -p "$dlldir"
 	local cc=(x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -Wextra -Wno-unused-parameter)
-	"${cc[@]}" -o "$cache/dll/bcryptprimitives.dll" \
+	"${cc[@]}" -o "$dlldir/bcryptprimitives.dll" \
 		"$repo/scripts/wine/bcryptprimitives.c" "$repo/scripts/wine/bcryptprimitives.def" -ladvapi32
-	"${cc[@]}" -o "$cache/dll/computenetwork.dll" "$repo/scripts/wine/computenetwork.c" -lole32
-	"${cc[@]}" -o "$cache/dll/vmcompute.dll" "$repo/scripts/wine/vmcompute.c" -lole32
+	if [ "$mode" = service ]; then
+		log "building the HCN service shim DLLs from hns/hcnservice/shim"
+		"${cc[@]}" -o "$dlldir/computenetwork.dll" "$shim/computenetwork.c" "$shim/hcnshim.c" -lole32 -lws2_32
+		"${cc[@]}" -o "$dlldir/vmcompute.dll" "$shim/vmcompute.c" "$shim/hcnshim.c" -lole32 -lws2_32
+	else
+		log "building the stand-in DLLs from scripts/wine"
+		"${cc[@]}" -o "$dlldir/computenetwork.dll" "$repo/scripts/wine/computenetwork.c" -lole32
+		"${cc[@]}" -o "$dlldir/vmcompute.dll" "$repo/scripts/wine/vmcompute.c" -lole32
+	fi
 	for d in "${dlls[@]}"; do
-		cp "$cache/dll/$d.dll" "$sys32/$d.dll"
+		cp "$dlldir/$d.dll" "$sys32/$d.dll"
 	done
-	printf '%s' "$stamp" >"$cache/stamp"
+	printf '%s' "$stamp" >"$stampfile"
+}
+
+# wine_setup installs Wine and MinGW if needed, takes the cache lock (one
+# run at a time per cache: runs share the prefixes) and prepares the prefix
+# of mode $1.
+wine_setup() {
+	local mode=$1
+	ensure_packages
+	wine=$(find_wine)
+	wineserver=$(find_wineserver)
+	mkdir -p "$cache/bin" "$cache/log"
+	exec 9>"$cache/lock"
+	flock 9
+	if [ "$mode" = service ]; then
+		export WINEPREFIX=$cache/prefix-hcn
+	else
+		export WINEPREFIX=$cache/prefix
+	fi
+	setup_prefix "$mode"
+}
+
+# wine_hcn_service starts `hnsctl serve` on the simulator directory $1,
+# logging to $2, waits until it listens (it prints its address once it
+# accepts calls) and exports CALICO_HCN_SERVICE; hcn_service_pid is its
+# process, for the caller to stop.
+wine_hcn_service() {
+	local dir=$1 logf=$2 hnsctl=${HNSCTL:-$cache/bin/hnsctl} line
+	if [ -z "${HNSCTL:-}" ]; then
+		(cd "$repo" && CGO_ENABLED=0 go build -o "$hnsctl" ./cmd/hnsctl)
+	fi
+	rm -f "$dir.fifo"
+	mkfifo "$dir.fifo"
+	# shellcheck disable=SC2086 # HCN_SERVICE_FLAGS is a list of flags
+	"$hnsctl" --dir "$dir" serve --listen 127.0.0.1:0 ${HCN_SERVICE_FLAGS:-} >"$dir.fifo" 2>"$logf" &
+	hcn_service_pid=$!
+	if ! read -r -t 30 line <"$dir.fifo"; then
+		log "hnsctl serve did not start:"
+		cat "$logf" >&2
+		return 1
+	fi
+	rm -f "$dir.fifo"
+	CALICO_HCN_SERVICE=${line#*=}
+	export CALICO_HCN_SERVICE
 }
 
 # windows_test_packages lists, relative to the repository, the directories
@@ -165,14 +238,12 @@ run_package() {
 }
 
 main() {
-	ensure_packages
-	wine=$(find_wine)
-	wineserver=$(find_wineserver)
-	mkdir -p "$cache/bin" "$cache/log"
-	# One run at a time per cache: runs share the prefix and binaries.
-	exec 9>"$cache/lock"
-	flock 9
-	setup_prefix
+	wine_setup "$hcn_mode"
+	if [ "$hcn_mode" = service ] && [ -z "${CALICO_HCN_SERVICE:-}" ]; then
+		hcn_svc_dir=$(mktemp -d "${TMPDIR:-/tmp}/calico-win-hcn.XXXXXX")
+		trap 'kill "$hcn_service_pid" 2>/dev/null; wait "$hcn_service_pid" 2>/dev/null; rm -rf "$hcn_svc_dir"' EXIT
+		wine_hcn_service "$hcn_svc_dir/hns" "$cache/log/hcn-service.log"
+	fi
 
 	local pkgs=("$@")
 	if [ ${#pkgs[@]} -eq 0 ]; then
@@ -194,4 +265,6 @@ main() {
 	log "${#pkgs[@]} package(s), $total_passed top-level tests passed under Wine"
 }
 
-main "$@"
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi

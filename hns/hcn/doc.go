@@ -15,7 +15,10 @@
 //
 // Tests: the conversion tests run under Wine on Linux (scripts/wine-test.sh);
 // the tests tagged fakehcn drive the real hcn code against the fake
-// computenetwork.dll that script installs; contract_windows_test.go
+// computenetwork.dll that script installs; the tests tagged hcnservice
+// (WINE_HCN=service scripts/wine-test.sh ./hns/hcn) run the hnstest suite
+// through hcn and the HCN service shim DLL against the simulator
+// (hns/hcnservice); contract_windows_test.go
 // (tags windows,hnsintegration) runs the shared hnstest suite against a real
 // HNS and needs an administrator on a Windows host with the Containers
 // feature.
