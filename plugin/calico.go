@@ -294,7 +294,9 @@ func cmdDel(args *skel.CmdArgs) error {
 func (c *call) del() error {
 	k := c.wepKey()
 	handles := append([]string{c.handleID()}, c.legacyHandles()...)
-	q := datastore.Query{Endpoints: []datastore.WEPKey{k}}
+	// ClusterInfo: during a datastore migration (datastoreReady false) a
+	// DEL writes nothing, as Calico's DEL; the runtime retries it.
+	q := datastore.Query{Endpoints: []datastore.WEPKey{k}, ClusterInfo: true}
 	if c.calicoIPAM() {
 		q.Handles = handles
 		// The pod's address is most likely in the node's current block:
@@ -305,6 +307,9 @@ func (c *call) del() error {
 	}
 	snap, err := c.store.Read(c.ctx, q)
 	if err != nil {
+		return err
+	}
+	if err := ready(snap); err != nil {
 		return err
 	}
 	if err := c.deleteWEP(k, snap); err != nil {

@@ -179,6 +179,11 @@ func ipamGC(args *skel.CmdArgs) error {
 		return toCNIError(err)
 	}
 	defer c.close()
+	if c.nc.ValidAttachments != nil {
+		if err := c.checkReady(); err != nil {
+			return toCNIError(err)
+		}
+	}
 	_, err = c.gcIPAM()
 	return toCNIError(err)
 }

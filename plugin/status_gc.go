@@ -79,6 +79,9 @@ func (c *call) gc() error {
 		slog.Info("GC without cni.dev/valid-attachments: nothing to do")
 		return nil
 	}
+	if err := c.checkReady(); err != nil {
+		return err
+	}
 	keep := map[string]bool{}
 	for _, a := range *c.nc.ValidAttachments {
 		keep[a.ContainerID] = true
