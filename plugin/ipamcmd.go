@@ -20,7 +20,7 @@ import (
 var IPAMFuncs = skel.CNIFuncs{Add: ipamAdd, Del: ipamDel, Check: ipamCheck, Status: ipamStatus, GC: ipamGC}
 
 func ipamAdd(args *skel.CmdArgs) error {
-	c, err := newCall("ADD", args)
+	c, err := newIPAMCall("ADD", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -67,7 +67,7 @@ func parseIPArg(s string) (netip.Addr, error) {
 }
 
 func ipamDel(args *skel.CmdArgs) error {
-	c, err := newCall("DEL", args)
+	c, err := newIPAMCall("DEL", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -89,7 +89,7 @@ func ipamDel(args *skel.CmdArgs) error {
 
 // ipamCheck verifies that the handle still holds the address of prevResult.
 func ipamCheck(args *skel.CmdArgs) error {
-	c, err := newCall("CHECK", args)
+	c, err := newIPAMCall("CHECK", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -142,7 +142,7 @@ func prevResultPrefix(nc *NetConf) (netip.Prefix, error) {
 // ipamStatus reports whether an ADD could succeed now: the datastore answers,
 // the IPAM configuration allows this node, and a pool is usable.
 func ipamStatus(args *skel.CmdArgs) error {
-	c, err := newCall("STATUS", args)
+	c, err := newIPAMCall("STATUS", args)
 	if err != nil {
 		return statusError(err)
 	}
@@ -174,7 +174,7 @@ var errNetworkGone = errors.New("the node's HNS network is gone: existing pods h
 // in cni.dev/valid-attachments. Without that key it releases nothing: an
 // absent list is no information, not an empty one.
 func ipamGC(args *skel.CmdArgs) error {
-	c, err := newCall("GC", args)
+	c, err := newIPAMCall("GC", args)
 	if err != nil {
 		return toCNIError(err)
 	}
