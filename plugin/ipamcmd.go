@@ -152,14 +152,10 @@ func ipamStatus(args *skel.CmdArgs) error {
 
 // statusError maps a failure to STATUS's codes: 51 when existing pods are
 // affected too (their HNS network is gone), 50 otherwise (cannot serve ADD
-// now). Configuration errors keep their own code.
+// now), a config that ADD refuses included: its message names the key.
 func statusError(err error) error {
 	if err == nil {
 		return nil
-	}
-	var ce *ConfigError
-	if errors.As(err, &ce) {
-		return toCNIError(err)
 	}
 	if errors.Is(err, errNetworkGone) {
 		return types.NewError(CodeDegraded, err.Error(), "")

@@ -26,6 +26,9 @@ func cmdStatus(args *skel.CmdArgs) error {
 // datastore, IPAM allows this node, and the HNS network exists with its
 // management IP.
 func (c *call) status() error {
+	if err := c.configRefusal(); err != nil {
+		return err
+	}
 	snap, err := c.store.Read(c.ctx, datastore.Query{ClusterInfo: true})
 	if err != nil {
 		return err
