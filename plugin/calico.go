@@ -111,10 +111,11 @@ func (c *call) add() (*current.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
-		// Calico gives a network with no policy type a profile of its name.
+	if c.nc.Policy.Type == "" {
+		// Calico gives a network with no policy type a profile of its name,
+		// Kubernetes pods too (open to all ingress for them).
 		// Done first: it is idempotent, so a failure leaves nothing to undo.
-		if err := c.store.EnsureProfile(c.ctx, c.nc.Name); err != nil {
+		if err := c.store.EnsureProfile(c.ctx, datastore.DefaultProfile(c.nc.Name, c.cargs.k8s())); err != nil {
 			return nil, fmt.Errorf("creating profile %s: %w", c.nc.Name, err)
 		}
 	}

@@ -257,6 +257,7 @@ func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
 	kas.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: node, ServiceAccount: "web-sa",
 		Labels: map[string]string{"app": "web"}, Ports: []kastest.Port{{Name: "anamedport", ContainerPort: 555}}})
 	h.conf["kubernetes"] = map[string]any{"kubeconfig": kas.CNIKubeconfig(t)}
+	h.conf["policy"] = map[string]any{"type": "k8s"}
 	rt := pod("web-0", h.namespace())
 	h.mustAdd(rt)
 	raw, ok := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--1-k8s-web--0-eth0")

@@ -270,4 +270,4 @@ func EndpointPorts(p *k8s.Pod) []datastore.EndpointPort {
 
 // EnsureProfile does nothing: on the Kubernetes datastore Calico's profiles
 // are derived from namespaces and service accounts, and cannot be created.
-func (s *Store) EnsureProfile(context.Context, string) error { return nil }
+func (s *Store) EnsureProfile(context.Context, datastore.Profile) error { return nil }
