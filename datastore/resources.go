@@ -53,8 +53,9 @@ type EndpointPort struct {
 	Name     string `json:"name"`
 	Protocol string `json:"protocol"`
 	Port     uint16 `json:"port"`
-	HostPort uint16 `json:"hostPort,omitempty"`
-	HostIP   string `json:"hostIP,omitempty"`
+	// Always written (0 and ""), as libcalico-go's struct has no omitempty.
+	HostPort uint16 `json:"hostPort"`
+	HostIP   string `json:"hostIP"`
 }
 
 // ClusterInformation is the part of ClusterInformation "default" the plugin

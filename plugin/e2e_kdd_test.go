@@ -265,7 +265,7 @@ func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
 		t.Fatal("no WorkloadEndpoint")
 	}
 	for _, want := range []string{`"app":"web"`, `"projectcalico.org/serviceaccount":"web-sa"`, `"serviceAccountName":"web-sa"`,
-		`"profiles":["kns.default","ksa.default.web-sa"]`, `"ports":[{"name":"anamedport","protocol":"TCP","port":555}]`} {
+		`"profiles":["kns.default","ksa.default.web-sa"]`, `"ports":[{"name":"anamedport","protocol":"TCP","port":555,"hostPort":0,"hostIP":""}]`} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("WorkloadEndpoint lacks %s:\n%s", want, raw)
 		}

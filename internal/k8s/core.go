@@ -34,6 +34,9 @@ type PodSpec struct {
 	ServiceAccountName string      `json:"serviceAccountName,omitempty"`
 	HostNetwork        bool        `json:"hostNetwork,omitempty"`
 	Containers         []Container `json:"containers,omitempty"`
+	// InitContainers' ports count too, as Calico maps them (native
+	// sidecars serve on theirs).
+	InitContainers []Container `json:"initContainers,omitempty"`
 }
 
 // Container is the part of a core/v1 Container the plugin reads: its ports.
