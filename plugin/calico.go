@@ -90,10 +90,12 @@ type ipamOutcome struct {
 	block netip.Prefix
 	snap  *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
 	undo  func()              // releases the address if this ADD took it
+	// noIPAM: the address is the pod's ipAddrsNoIpam annotation, not IPAM's.
+	noIPAM bool
 }
 
 func (c *call) add() (*current.Result, error) {
-	if err := c.configRefusal(); err != nil {
+	if err := errors.Join(c.configRefusal(), c.podRefusal()); err != nil {
 		return nil, err
 	}
 	nsID, err := namespaceID(c.args.Netns)
@@ -125,6 +127,11 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
+	if got.noIPAM {
+		if err := c.checkNoIPAMNetwork(c.ctx, h, got.block); err != nil {
+			return nil, err
+		}
+	}
 	dp := newDataplane(c.nc, h)
 	n, mgmt, err := dp.ensureNetwork(c.ctx, got.block)
 	if err != nil {
@@ -160,6 +167,9 @@ func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds())
 // pod, when not nil, yields the pod read from the API server meanwhile.
 func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	extra := datastore.Query{ClusterInfo: true, Endpoints: []datastore.WEPKey{c.wepKey()}}
+	// noIPAM is the pod's ipAddrsNoIpam address, with the first read.
+	var noIPAM netip.Addr
+	var noIPAMSnap *datastore.Snapshot
 	// prepare runs after the first read: the readiness gate, then the pod.
 	prepare := func(s *datastore.Snapshot, req *ipam.Request) error {
 		if err := ready(s); err != nil {
@@ -171,11 +181,32 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 				return err
 			}
 			applyPod(req, c.pod)
+			pa, err := c.annotatedAddrs(c.pod.Annotations)
+			if err != nil {
+				return err
+			}
+			if pa.ip.IsValid() {
+				req.IP = pa.ip // wins over CNI_ARGS IP=, as in Calico
+			}
+			if pa.noIPAM.IsValid() {
+				noIPAM, noIPAMSnap = pa.noIPAM, s
+				return errSkipIPAM
+			}
 		}
 		return nil
 	}
 	if c.calicoIPAM() {
 		res, asg, err := c.assign(extra, prepare)
+		if errors.Is(err, errSkipIPAM) {
+			block, err := noIPAMBlock(noIPAM, noIPAMSnap.Pools)
+			if err != nil {
+				return nil, err
+			}
+			return &ipamOutcome{res: &current.Result{}, addr: noIPAM, block: block, snap: noIPAMSnap, undo: func() {}, noIPAM: true}, nil
+		}
+		if err != nil && c.pod != nil && c.pod.Annotations[annotationIPAddrs] != "" {
+			return nil, fmt.Errorf("pod annotation %s %s: %w", annotationIPAddrs, c.pod.Annotations[annotationIPAddrs], err)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,15 @@ func (c *call) configRefusal() error {
 	if c.calicoIPAM() && deref(c.nc.IPAM.AssignIPv4) == "false" {
 		return &ConfigError{Key: "ipam.assign_ipv4", Value: "false", Reason: "the pod needs an IPv4 address"}
 	}
+	return nil
+}
+
+// podRefusal is the reason ADD refuses this config for this container
+// (CNI_ARGS), before doing any work, or nil. STATUS has no container.
+func (c *call) podRefusal() error {
+	if !c.cargs.k8s() && c.nc.FeatureControl.IPAddrsNoIpam {
+		return &ConfigError{Key: "feature_control.ip_addrs_no_ipam", Value: "true", Reason: "requested feature is not supported for this runtime: ip_addrs_no_ipam (Kubernetes pods only)"}
+	}
 	if c.cargs.k8s() && strings.EqualFold(c.nc.Policy.Type, "k8s") && !c.usesKubeAPI() {
 		// Calico builds its Kubernetes client from these keys and fails the
 		// ADD when there are none; an endpoint without the pod's labels,
