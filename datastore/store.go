@@ -120,5 +120,6 @@ type EndpointStore interface {
 type Store interface {
 	IPAMStore
 	EndpointStore
+	NodeStore
 	Close() error
 }

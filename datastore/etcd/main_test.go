@@ -43,7 +43,7 @@ func TestIntegrationContract(t *testing.T) {
 type seeder struct{ srv *etcdtest.Server }
 
 func (seeder) Capabilities() storetest.Capabilities {
-	return storetest.Capabilities{AtomicChanges: true}
+	return storetest.Capabilities{AtomicChanges: true, NodeWrites: true}
 }
 
 func (s seeder) SeedIPAMConfig(t testing.TB, c datastore.IPAMConfig) {

@@ -56,7 +56,7 @@ type seeder struct{ srv *kastest.Server }
 // loses part way is rolled back (TestIntegrationCommitRollback), but
 // readers can see it half applied meanwhile, and a crash leaves it so.
 func (seeder) Capabilities() storetest.Capabilities {
-	return storetest.Capabilities{AtomicChanges: false}
+	return storetest.Capabilities{AtomicChanges: false, NodeWrites: false}
 }
 
 func (s seeder) SeedIPAMConfig(t testing.TB, c datastore.IPAMConfig) {

@@ -113,6 +113,18 @@ func (c *Client) GetNode(ctx context.Context, name string) (*Node, error) {
 	return &n, nil
 }
 
+// PatchNodeAnnotations merges annotations into the node's, a nil value
+// removing one (one request, no read: the other annotations are kept). It
+// needs "patch" on nodes, which
+// Calico's calico-cni-plugin role does not grant: ErrUnauthorized then.
+func (c *Client) PatchNodeAnnotations(ctx context.Context, name string, annotations map[string]*string) error {
+	patch := map[string]any{"metadata": map[string]any{"annotations": annotations}}
+	return c.do(ctx, request{
+		verb: "patch", method: http.MethodPatch, path: "/api/v1/nodes/" + url.PathEscape(name),
+		contentType: "application/merge-patch+json", body: patch,
+	}, nil)
+}
+
 // PatchPodStatus applies a strategic-merge patch to the pod's status
 // subresource, the only write to pods Calico's CNI role allows (it carries
 // metadata.annotations too). A metadata.resourceVersion or metadata.uid in
