@@ -155,6 +155,7 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
+	c.ensureVXLANTunnel(got.snap.Node, got.block, n)
 	return c.result(got, ep, mtu), nil
 }
 
@@ -223,7 +224,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		}
 		return out, nil
 	}
-	extra.Pools = true
+	extra.Pools, extra.Node = true, c.node
 	snap, err := c.store.Read(c.ctx, extra)
 	if err != nil {
 		return nil, err

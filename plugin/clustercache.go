@@ -44,6 +44,7 @@ type clusterEntry struct {
 	Pools        []datastore.IPPool
 	Reservations []netip.Prefix
 	NodeLabels   map[string]string
+	NodeTunnel   datastore.VXLANTunnel
 	ClusterInfo  bool
 	// ClusterInfoAt is when ClusterInformation was last read ready.
 	ClusterInfoAt time.Time
@@ -80,7 +81,7 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 		}
 		cfg, ready := e.Config, true
 		snap.Config, snap.Pools, snap.Reservations = &cfg, e.Pools, e.Reservations
-		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels}
+		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels, VXLANTunnel: e.NodeTunnel}
 		switch {
 		case !recheck:
 			snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
@@ -96,7 +97,7 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 	if err == nil && snap.Config != nil && snap.Config.StrictAffinity && len(snap.Pools) > 0 && snap.Node != nil &&
 		isReady(snap.ClusterInfo) {
 		c.store(clusterEntry{At: c.now(), Node: c.node, Config: *snap.Config, Pools: snap.Pools, Reservations: snap.Reservations,
-			NodeLabels: snap.Node.Labels, ClusterInfo: true, ClusterInfoAt: c.now()})
+			NodeLabels: snap.Node.Labels, NodeTunnel: snap.Node.VXLANTunnel, ClusterInfo: true, ClusterInfoAt: c.now()})
 	}
 	return snap, err
 }
@@ -109,6 +110,15 @@ func isReady(ci *datastore.ClusterInformation) bool {
 func (c *cachedStore) store(e clusterEntry) {
 	if b, err := json.Marshal(e); err == nil {
 		writeFileAtomic(c.path, b)
+	}
+}
+
+// noteTunnel records the node's VXLAN tunnel as this node last set (or
+// failed for good to set) it, so the next ADDs do not try again.
+func (c *cachedStore) noteTunnel(t datastore.VXLANTunnel) {
+	if e := c.load(); e != nil {
+		e.NodeTunnel = t
+		c.store(*e)
 	}
 }
 
