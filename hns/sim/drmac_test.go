@@ -28,7 +28,7 @@ func drMACOf(n *hns.Network) string {
 // one, in the Hyper-V range.
 func TestOverlayReportsDrMac(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
-	s, err := Open(t.TempDir(), WithManagementIPDelay(time.Second), WithClock(clock.now))
+	s, err := Open(tempDir(t), WithManagementIPDelay(time.Second), WithClock(clock.now))
 	check(t, "Open", err)
 	ctx := context.Background()
 	spec := OverlaySpec{Name: "Calico", Subnet: netip.MustParsePrefix("10.244.5.0/26"), ManagementIP: netip.MustParseAddr("10.0.0.4")}
