@@ -157,6 +157,10 @@ func ParseReservedCIDR(s string) (netip.Prefix, error) {
 type Node struct {
 	Name   string
 	Labels map[string]string
+	// VXLANTunnel is the node's IPv4 VXLAN tunnel address and VTEP MAC
+	// (Calico's spec.ipv4VXLANTunnelAddr and spec.vxlanTunnelMACAddr), as
+	// stored (empty when unset).
+	VXLANTunnel VXLANTunnel
 }
 
 // Versioned pairs a value with the revision it was read at. An empty Rev means

@@ -53,8 +53,9 @@ type EndpointPort struct {
 	Name     string `json:"name"`
 	Protocol string `json:"protocol"`
 	Port     uint16 `json:"port"`
-	HostPort uint16 `json:"hostPort,omitempty"`
-	HostIP   string `json:"hostIP,omitempty"`
+	// Always written (0 and ""), as libcalico-go's struct has no omitempty.
+	HostPort uint16 `json:"hostPort"`
+	HostIP   string `json:"hostIP"`
 }
 
 // ClusterInformation is the part of ClusterInformation "default" the plugin
@@ -90,13 +91,18 @@ type EntityRule struct {
 	Selector string `json:"selector,omitempty"`
 }
 
-// DefaultProfile is the profile Calico's plugin creates for network name:
-// ingress allowed from endpoints that carry the label <name>, egress
-// allowed, and the label applied to its endpoints.
-func DefaultProfile(name string) Profile {
+// DefaultProfile is the profile Calico's plugin creates for network name
+// when the network has no policy type: egress allowed, the label <name>
+// applied to its endpoints, and ingress allowed from endpoints with that
+// label, or, for Kubernetes pods (kubernetes true), from anywhere.
+func DefaultProfile(name string, kubernetes bool) Profile {
+	ingress := Rule{Action: "Allow", Source: &EntityRule{Selector: "has(" + name + ")"}}
+	if kubernetes {
+		ingress = Rule{Action: "Allow"}
+	}
 	return Profile{Kind: "Profile", APIVersion: "projectcalico.org/v3", Metadata: ObjectMeta{Name: name},
 		Spec: ProfileSpec{
-			Ingress:       []Rule{{Action: "Allow", Source: &EntityRule{Selector: "has(" + name + ")"}}},
+			Ingress:       []Rule{ingress},
 			Egress:        []Rule{{Action: "Allow"}},
 			LabelsToApply: map[string]string{name: ""},
 		}}

@@ -113,16 +113,17 @@ type EndpointStore interface {
 	PutWorkloadEndpoint(ctx context.Context, w Versioned[WorkloadEndpoint]) (string, error)
 	// DeleteWorkloadEndpoint deletes it if it is still at rev.
 	DeleteWorkloadEndpoint(ctx context.Context, k WEPKey, rev string) error
-	// EnsureProfile creates Calico's default profile for a network with no
-	// policy type (allow from endpoints labelled with its name, allow out)
-	// unless a profile of that name exists. Backends whose profiles are
-	// derived (Kubernetes: from namespaces and service accounts) do nothing.
-	EnsureProfile(ctx context.Context, name string) error
+	// EnsureProfile creates p (Calico's DefaultProfile for a network with no
+	// policy type) unless a profile of that name exists. Backends whose
+	// profiles are derived (Kubernetes: from namespaces and service
+	// accounts) do nothing.
+	EnsureProfile(ctx context.Context, p Profile) error
 }
 
 // Store is a whole datastore backend.
 type Store interface {
 	IPAMStore
 	EndpointStore
+	NodeStore
 	Close() error
 }

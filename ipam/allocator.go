@@ -132,8 +132,15 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		if first == nil {
 			first = snap
 			if req.Prepare != nil {
+				hadIP := req.IP.IsValid()
 				if err := req.Prepare(snap, &req); err != nil {
 					return nil, err
+				}
+				if !hadIP && req.IP.IsValid() && hint.IsValid() {
+					// Prepare asked for one address (a pod's ipAddrs
+					// annotation): the hinted read cannot serve it.
+					hint = netip.Prefix{}
+					continue
 				}
 			}
 		}

@@ -85,11 +85,13 @@ type ipamOutcome struct {
 	block netip.Prefix
 	snap  *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
 	undo  func()              // releases the address if this ADD took it
+	// noIPAM: the address is the pod's ipAddrsNoIpam annotation, not IPAM's.
+	noIPAM bool
 }
 
 func (c *call) add() (*current.Result, error) {
-	if c.nc.Mode != "vxlan" {
-		return nil, &ConfigError{Key: "mode", Value: c.nc.Mode, Reason: `only "vxlan" is supported (an empty mode means L2Bridge/windows-bgp in Calico)`}
+	if err := errors.Join(c.configRefusal(), c.podRefusal()); err != nil {
+		return nil, err
 	}
 	nsID, err := namespaceID(c.args.Netns)
 	if err != nil {
@@ -106,10 +108,11 @@ func (c *call) add() (*current.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !c.cargs.k8s() && c.nc.Policy.Type == "" {
-		// Calico gives a network with no policy type a profile of its name.
+	if c.nc.Policy.Type == "" {
+		// Calico gives a network with no policy type a profile of its name,
+		// Kubernetes pods too (open to all ingress for them).
 		// Done first: it is idempotent, so a failure leaves nothing to undo.
-		if err := c.store.EnsureProfile(c.ctx, c.nc.Name); err != nil {
+		if err := c.store.EnsureProfile(c.ctx, datastore.DefaultProfile(c.nc.Name, c.cargs.k8s())); err != nil {
 			return nil, fmt.Errorf("creating profile %s: %w", c.nc.Name, err)
 		}
 	}
@@ -119,6 +122,11 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
+	if got.noIPAM {
+		if err := c.checkNoIPAMNetwork(c.ctx, h, got.block); err != nil {
+			return nil, err
+		}
+	}
 	dp := newDataplane(c.nc, h)
 	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
@@ -142,6 +150,7 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
+	c.ensureVXLANTunnel(got.snap.Node, got.block, n)
 	return c.result(got, ep, mtu), nil
 }
 
@@ -154,6 +163,9 @@ func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds())
 // pod, when not nil, yields the pod read from the API server meanwhile.
 func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	extra := datastore.Query{ClusterInfo: true, Endpoints: []datastore.WEPKey{c.wepKey()}}
+	// noIPAM is the pod's ipAddrsNoIpam address, with the first read.
+	var noIPAM netip.Addr
+	var noIPAMSnap *datastore.Snapshot
 	// prepare runs after the first read: the readiness gate, then the pod.
 	prepare := func(s *datastore.Snapshot, req *ipam.Request) error {
 		if err := ready(s); err != nil {
@@ -165,11 +177,32 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 				return err
 			}
 			applyPod(req, c.pod)
+			pa, err := c.annotatedAddrs(c.pod.Annotations)
+			if err != nil {
+				return err
+			}
+			if pa.ip.IsValid() {
+				req.IP = pa.ip // wins over CNI_ARGS IP=, as in Calico
+			}
+			if pa.noIPAM.IsValid() {
+				noIPAM, noIPAMSnap = pa.noIPAM, s
+				return errSkipIPAM
+			}
 		}
 		return nil
 	}
 	if c.calicoIPAM() {
 		res, asg, err := c.assign(extra, prepare)
+		if errors.Is(err, errSkipIPAM) {
+			block, err := noIPAMBlock(noIPAM, noIPAMSnap.Pools)
+			if err != nil {
+				return nil, err
+			}
+			return &ipamOutcome{res: &current.Result{}, addr: noIPAM, block: block, snap: noIPAMSnap, undo: func() {}, noIPAM: true}, nil
+		}
+		if err != nil && c.pod != nil && c.pod.Annotations[annotationIPAddrs] != "" {
+			return nil, fmt.Errorf("pod annotation %s %s: %w", annotationIPAddrs, c.pod.Annotations[annotationIPAddrs], err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +219,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		}
 		return out, nil
 	}
-	extra.Pools = true
+	extra.Pools, extra.Node = true, c.node
 	snap, err := c.store.Read(c.ctx, extra)
 	if err != nil {
 		return nil, err
@@ -294,7 +327,9 @@ func cmdDel(args *skel.CmdArgs) error {
 func (c *call) del() error {
 	k := c.wepKey()
 	handles := append([]string{c.handleID()}, c.legacyHandles()...)
-	q := datastore.Query{Endpoints: []datastore.WEPKey{k}}
+	// ClusterInfo: during a datastore migration (datastoreReady false) a
+	// DEL writes nothing, as Calico's DEL; the runtime retries it.
+	q := datastore.Query{Endpoints: []datastore.WEPKey{k}, ClusterInfo: true}
 	if c.calicoIPAM() {
 		q.Handles = handles
 		// The release needs the config (ipCooldownSeconds), the pools and the
@@ -310,6 +345,9 @@ func (c *call) del() error {
 	}
 	snap, err := c.store.Read(c.ctx, q)
 	if err != nil {
+		return err
+	}
+	if err := ready(snap); err != nil {
 		return err
 	}
 	if err := c.deleteWEP(k, snap); err != nil {

@@ -29,10 +29,22 @@ type call struct {
 
 // newCall parses stdin and CNI_ARGS, sets up logging, finds the node name and
 // opens the datastore.
-func newCall(cmd string, args *skel.CmdArgs) (*call, error) {
+func newCall(cmd string, args *skel.CmdArgs) (*call, error) { return openCall(cmd, args, false) }
+
+// newIPAMCall is newCall for calico-ipam, which, like Calico's, never
+// requires the nodename file: it takes the node name from the file when
+// there is one (Calico's DetermineNodename), so a DEL still releases the
+// address while calico-node is down. Only Calico's main plugin waits for
+// the file.
+func newIPAMCall(cmd string, args *skel.CmdArgs) (*call, error) { return openCall(cmd, args, true) }
+
+func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 	nc, err := ParseNetConf(args.StdinData)
 	if err != nil {
 		return nil, err
+	}
+	if ipamOnly {
+		nc.NodenameFileOptional = true
 	}
 	cargs, err := parseArgs(args.Args)
 	if err != nil {

@@ -19,6 +19,14 @@ import (
 // effect on this node within the TTL.
 const clusterCacheTTL = 15 * time.Second
 
+// clusterInfoTTL is how long the cached ClusterInformation counts as ready.
+// "calicoctl datastore migrate lock" sets datastoreReady false, and from
+// then on no ADD may write: after this long the cache re-reads
+// ClusterInformation in the same parallel read as the ADD's other objects
+// (one more request, no more latency). ADDs closer together than this, as
+// in a burst, cost no extra request.
+const clusterInfoTTL = 3 * time.Second
+
 // cachedStore serves those objects from a node-local file for a short TTL.
 // Only a healthy answer is cached (config with strict affinity, pools, the
 // Node, ready ClusterInformation): a problem is always read afresh, so
@@ -39,7 +47,10 @@ type clusterEntry struct {
 	Pools        []datastore.IPPool
 	Reservations []netip.Prefix
 	NodeLabels   map[string]string
+	NodeTunnel   datastore.VXLANTunnel
 	ClusterInfo  bool
+	// ClusterInfoAt is when ClusterInformation was last read ready.
+	ClusterInfoAt time.Time
 }
 
 func newCachedStore(s datastore.Store, nc *NetConf, node string) *cachedStore {
@@ -115,30 +126,53 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 		return c.Store.Read(ctx, q)
 	}
 	if e := c.load(); e != nil {
-		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = false, false, false, false, ""
+		infoAge := c.now().Sub(e.ClusterInfoAt)
+		recheck := infoAge > clusterInfoTTL || infoAge < 0
+		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = false, false, recheck, false, ""
 		snap, err := c.Store.Read(ctx, q)
 		if err != nil {
 			return nil, err
 		}
 		cfg, ready := e.Config, true
 		snap.Config, snap.Pools, snap.Reservations = &cfg, e.Pools, e.Reservations
-		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels}
-		snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
+		snap.Node = &datastore.Node{Name: c.node, Labels: e.NodeLabels, VXLANTunnel: e.NodeTunnel}
+		switch {
+		case !recheck:
+			snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
+		case isReady(snap.ClusterInfo):
+			e.ClusterInfoAt = c.now()
+			c.store(*e)
+		default:
+			c.forget() // the datastore is locked: nothing cached is trusted
+		}
 		return snap, nil
 	}
 	snap, err := c.Store.Read(ctx, q)
 	if err == nil && snap.Config != nil && snap.Config.StrictAffinity && len(snap.Pools) > 0 && snap.Node != nil &&
-		snap.ClusterInfo != nil && snap.ClusterInfo.DatastoreReady != nil && *snap.ClusterInfo.DatastoreReady {
+		isReady(snap.ClusterInfo) {
 		c.store(clusterEntry{At: c.now(), Node: c.node, Config: *snap.Config, Pools: snap.Pools, Reservations: snap.Reservations,
-			NodeLabels: snap.Node.Labels, ClusterInfo: true})
+			NodeLabels: snap.Node.Labels, NodeTunnel: snap.Node.VXLANTunnel, ClusterInfo: true, ClusterInfoAt: c.now()})
 	}
 	return snap, err
+}
+
+func isReady(ci *datastore.ClusterInformation) bool {
+	return ci != nil && ci.DatastoreReady != nil && *ci.DatastoreReady
 }
 
 // store writes the entry for the next processes.
 func (c *cachedStore) store(e clusterEntry) {
 	if b, err := json.Marshal(e); err == nil {
 		writeFileAtomic(c.path, b)
+	}
+}
+
+// noteTunnel records the node's VXLAN tunnel as this node last set (or
+// failed for good to set) it, so the next ADDs do not try again.
+func (c *cachedStore) noteTunnel(t datastore.VXLANTunnel) {
+	if e := c.load(); e != nil {
+		e.NodeTunnel = t
+		c.store(*e)
 	}
 }
 

@@ -293,6 +293,7 @@ func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
 	kas.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: node, ServiceAccount: "web-sa",
 		Labels: map[string]string{"app": "web"}, Ports: []kastest.Port{{Name: "anamedport", ContainerPort: 555}}})
 	h.conf["kubernetes"] = map[string]any{"kubeconfig": kas.CNIKubeconfig(t)}
+	h.conf["policy"] = map[string]any{"type": "k8s"}
 	rt := pod("web-0", h.namespace())
 	h.mustAdd(rt)
 	raw, ok := h.etcd.Get(t, "/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--1-k8s-web--0-eth0")
@@ -300,7 +301,7 @@ func TestEtcdWithKubernetesPodIntegration(t *testing.T) {
 		t.Fatal("no WorkloadEndpoint")
 	}
 	for _, want := range []string{`"app":"web"`, `"projectcalico.org/serviceaccount":"web-sa"`, `"serviceAccountName":"web-sa"`,
-		`"profiles":["kns.default","ksa.default.web-sa"]`, `"ports":[{"name":"anamedport","protocol":"TCP","port":555}]`} {
+		`"profiles":["kns.default","ksa.default.web-sa"]`, `"ports":[{"name":"anamedport","protocol":"TCP","port":555,"hostPort":0,"hostIP":""}]`} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("WorkloadEndpoint lacks %s:\n%s", want, raw)
 		}

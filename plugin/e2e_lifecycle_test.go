@@ -79,7 +79,7 @@ func TestAddCheckDelIntegration(t *testing.T) {
 		wep.Metadata.Labels["projectcalico.org/namespace"] != "default" || wep.Metadata.Labels["projectcalico.org/orchestrator"] != "k8s" ||
 		wep.Spec["pod"] != "web-0" || wep.Spec["containerID"] != "cid-web-0" || wep.Spec["mac"] != "0e:2a:0a:f4:05:03" ||
 		wep.Spec["endpoint"] != "eth0" || wep.Spec["node"] != node || strings.Join(toStrings(wep.Spec["ipNetworks"]), ",") != "10.244.5.3/32" ||
-		strings.Join(toStrings(wep.Spec["profiles"]), ",") != "kns.default" {
+		strings.Join(toStrings(wep.Spec["profiles"]), ",") != "Calico" {
 		t.Errorf("WorkloadEndpoint = %s", raw)
 	}
 

@@ -94,6 +94,9 @@ func newHarness(t testing.TB) *harness {
 	seed(t, h)
 	h.setup(t)
 	h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", strings.Join(h.etcd.Endpoints(), ",")
+	// No Kubernetes API beside this etcd, so no policy type: policy k8s
+	// needs the API to read the pod, as in Calico.
+	delete(h.conf, "policy")
 	return h
 }
 

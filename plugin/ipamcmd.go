@@ -20,7 +20,7 @@ import (
 var IPAMFuncs = skel.CNIFuncs{Add: ipamAdd, Del: ipamDel, Check: ipamCheck, Status: ipamStatus, GC: ipamGC}
 
 func ipamAdd(args *skel.CmdArgs) error {
-	c, err := newCall("ADD", args)
+	c, err := newIPAMCall("ADD", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -67,7 +67,7 @@ func parseIPArg(s string) (netip.Addr, error) {
 }
 
 func ipamDel(args *skel.CmdArgs) error {
-	c, err := newCall("DEL", args)
+	c, err := newIPAMCall("DEL", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -91,7 +91,7 @@ func ipamDel(args *skel.CmdArgs) error {
 
 // ipamCheck verifies that the handle still holds the address of prevResult.
 func ipamCheck(args *skel.CmdArgs) error {
-	c, err := newCall("CHECK", args)
+	c, err := newIPAMCall("CHECK", args)
 	if err != nil {
 		return toCNIError(err)
 	}
@@ -144,7 +144,7 @@ func prevResultPrefix(nc *NetConf) (netip.Prefix, error) {
 // ipamStatus reports whether an ADD could succeed now: the datastore answers,
 // the IPAM configuration allows this node, and a pool is usable.
 func ipamStatus(args *skel.CmdArgs) error {
-	c, err := newCall("STATUS", args)
+	c, err := newIPAMCall("STATUS", args)
 	if err != nil {
 		return statusError(err)
 	}
@@ -154,14 +154,10 @@ func ipamStatus(args *skel.CmdArgs) error {
 
 // statusError maps a failure to STATUS's codes: 51 when existing pods are
 // affected too (their HNS network is gone), 50 otherwise (cannot serve ADD
-// now). Configuration errors keep their own code.
+// now), a config that ADD refuses included: its message names the key.
 func statusError(err error) error {
 	if err == nil {
 		return nil
-	}
-	var ce *ConfigError
-	if errors.As(err, &ce) {
-		return toCNIError(err)
 	}
 	if errors.Is(err, errNetworkGone) {
 		return types.NewError(CodeDegraded, err.Error(), "")
@@ -176,11 +172,16 @@ var errNetworkGone = errors.New("the node's HNS network is gone: existing pods h
 // in cni.dev/valid-attachments. Without that key it releases nothing: an
 // absent list is no information, not an empty one.
 func ipamGC(args *skel.CmdArgs) error {
-	c, err := newCall("GC", args)
+	c, err := newIPAMCall("GC", args)
 	if err != nil {
 		return toCNIError(err)
 	}
 	defer c.close()
+	if c.nc.ValidAttachments != nil {
+		if err := c.checkReady(); err != nil {
+			return toCNIError(err)
+		}
+	}
 	_, err = c.gcIPAM()
 	return toCNIError(err)
 }

@@ -101,9 +101,14 @@ func readKubePod(ctx context.Context, nc *NetConf, namespace, name string) (*kub
 	if nsErr != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", namespace, nsErr)
 	}
+	spoof, err := allowedSourcePrefixes(pod.Metadata.Annotations)
+	if err != nil {
+		return nil, fmt.Errorf("pod %s/%s: %w", namespace, name, err)
+	}
 	kp := &kubePod{
-		podInfo: podInfo{Labels: pod.Metadata.Labels, ServiceAccount: pod.Spec.ServiceAccountName, Ports: kdd.EndpointPorts(pod)},
-		UID:     pod.Metadata.UID, Node: pod.Spec.NodeName, Annotations: pod.Metadata.Annotations,
+		podInfo: podInfo{Labels: pod.Metadata.Labels, ServiceAccount: pod.Spec.ServiceAccountName, Ports: kdd.EndpointPorts(pod),
+			GenerateName: pod.Metadata.GenerateName, AllowSpoofedSourcePrefixes: spoof},
+		UID: pod.Metadata.UID, Node: pod.Spec.NodeName, Annotations: pod.Metadata.Annotations,
 		NamespaceLabels: ns.Metadata.Labels,
 	}
 	v, ok := pod.Metadata.Annotations[annotationIPv4Pools]

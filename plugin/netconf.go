@@ -54,6 +54,7 @@ type NetConf struct {
 	MTU                       int             `json:"mtu"`
 	DeviceType                string          `json:"device_type"`
 	RequireMTUFile            bool            `json:"require_mtu_file"`
+	FeatureControl            FeatureControl  `json:"feature_control"`
 	ReadinessGates            []string        `json:"readiness_gates"`
 	PolicySetupTimeoutSeconds int             `json:"policy_setup_timeout_seconds"`
 	PrevResult                json.RawMessage `json:"prevResult,omitempty"`
@@ -117,6 +118,12 @@ type PolicyConf struct {
 	K8sClientCertificate    string `json:"k8s_client_certificate"`
 	K8sClientKey            string `json:"k8s_client_key"`
 	K8sCertificateAuthority string `json:"k8s_certificate_authority"`
+}
+
+// FeatureControl gates annotation features.
+type FeatureControl struct {
+	IPAddrsNoIpam bool `json:"ip_addrs_no_ipam"`
+	FloatingIPs   bool `json:"floating_ips"`
 }
 
 // Defaults Calico applies.

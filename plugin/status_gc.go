@@ -27,6 +27,9 @@ func cmdStatus(args *skel.CmdArgs) error {
 // datastore, IPAM allows this node, and the HNS network exists with its
 // management IP.
 func (c *call) status() error {
+	if err := c.configRefusal(); err != nil {
+		return err
+	}
 	snap, err := c.store.Read(c.ctx, datastore.Query{ClusterInfo: true})
 	if err != nil {
 		return err
@@ -79,6 +82,9 @@ func (c *call) gc() error {
 	if c.nc.ValidAttachments == nil {
 		slog.Info("GC without cni.dev/valid-attachments: nothing to do")
 		return nil
+	}
+	if err := c.checkReady(); err != nil {
+		return err
 	}
 	keep := map[string]bool{}
 	for _, a := range *c.nc.ValidAttachments {

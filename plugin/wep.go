@@ -3,6 +3,8 @@ package plugin
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -48,6 +50,40 @@ type podInfo struct {
 	Labels         map[string]string
 	ServiceAccount string
 	Ports          []datastore.EndpointPort
+	GenerateName   string
+	// AllowSpoofedSourcePrefixes is the cni.projectcalico.org/allowedSourcePrefixes
+	// annotation, validated and normalised.
+	AllowSpoofedSourcePrefixes []string
+}
+
+// annotationAllowedSourcePrefixes lists the source CIDRs a pod may send
+// from besides its own addresses.
+const annotationAllowedSourcePrefixes = "cni.projectcalico.org/allowedSourcePrefixes"
+
+// allowedSourcePrefixes parses the annotation as Calico does
+// (HandleSourceIPSpoofingAnnotation): a JSON list of CIDRs, each masked to
+// its network; bad JSON or a bad CIDR fails the ADD.
+func allowedSourcePrefixes(annotations map[string]string) ([]string, error) {
+	v := annotations[annotationAllowedSourcePrefixes]
+	if v == "" {
+		return nil, nil
+	}
+	bad := func(reason string) error {
+		return &ConfigError{Key: "pod annotation " + annotationAllowedSourcePrefixes, Value: v, Reason: reason}
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		return nil, bad("not a JSON list of CIDRs: " + err.Error())
+	}
+	var out []string
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, bad(fmt.Sprintf("%q is not a CIDR", s))
+		}
+		out = append(out, p.Masked().String())
+	}
+	return out, nil
 }
 
 // buildWEP returns the WorkloadEndpoint Calico writes for this container.
@@ -70,6 +106,8 @@ func (c *call) buildWEP(addr netip.Addr, mac string, pod *podInfo) datastore.Wor
 				w.Metadata.Labels[k] = v
 			}
 			s.ServiceAccountName, s.Ports = pod.ServiceAccount, pod.Ports
+			w.Metadata.GenerateName = pod.GenerateName
+			s.AllowSpoofedSourcePrefixes = pod.AllowSpoofedSourcePrefixes
 		}
 		if strings.EqualFold(c.nc.Policy.Type, "k8s") {
 			s.Profiles = []string{"kns." + ns}

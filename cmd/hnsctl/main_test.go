@@ -32,7 +32,7 @@ func TestScript(t *testing.T) {
 		stderr string // regexp stderr must match ("" = empty)
 	}{
 		{"network create --name Calico --subnet 10.244.5.0/26 --vni 4097 --management-ip 10.0.0.4", 0,
-			`(?m)^` + guid + `\s+Calico\s+Overlay\s+10\.244\.5\.0/26 via 10\.244\.5\.1 vni 4097\s+10\.0\.0\.4\s+NetAdapterName,HostRoute,ProviderAddress\s+1$`, ""},
+			`(?m)^` + guid + `\s+Calico\s+Overlay\s+10\.244\.5\.0/26 via 10\.244\.5\.1 vni 4097\s+10\.0\.0\.4\s+NetAdapterName,HostRoute,ProviderAddress,DrMacAddress\s+1$`, ""},
 		{"network create --name Calico --subnet 10.9.0.0/24", 1, `^$`, `0x803b0010`},
 		{"network create --name Low --subnet 10.9.0.0/24 --vni 100", 2, `^$`, `VNIs from 4096`},
 		{"network create --name Bridge --type L2Bridge --subnet 10.9.0.0/24 --gateway 10.9.0.254 -o json", 0, `"Type": "L2Bridge"[\s\S]*"NextHop": "10.9.0.254"`, ""},

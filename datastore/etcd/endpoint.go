@@ -97,10 +97,9 @@ func newUID() (string, error) {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
-// EnsureProfile creates Calico's default profile for name unless one exists,
-// in one transaction (a create that finds the key is not an error).
-func (s *Store) EnsureProfile(ctx context.Context, name string) error {
-	p := datastore.DefaultProfile(name)
+// EnsureProfile creates p unless a profile of its name exists, in one
+// transaction (a create that finds the key is not an error).
+func (s *Store) EnsureProfile(ctx context.Context, p datastore.Profile) error {
 	uid, err := newUID()
 	if err != nil {
 		return err
@@ -110,7 +109,7 @@ func (s *Store) EnsureProfile(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, []write{{op: datastore.Create, key: profilePrefix + name, value: data}})
+	_, err = s.commit(ctx, []write{{op: datastore.Create, key: profilePrefix + p.Metadata.Name, value: data}})
 	if errors.Is(err, datastore.ErrExists) {
 		return nil
 	}

@@ -62,11 +62,16 @@ func decodeIPPool(kv keyValue) (datastore.IPPool, error) {
 func decodeNode(kv keyValue) (*datastore.Node, error) {
 	var r struct {
 		Metadata v3Meta `json:"metadata"`
+		Spec     struct {
+			IPv4VXLANTunnelAddr string `json:"ipv4VXLANTunnelAddr"`
+			VXLANTunnelMACAddr  string `json:"vxlanTunnelMACAddr"`
+		} `json:"spec"`
 	}
 	if err := json.Unmarshal(kv.Value, &r); err != nil {
 		return nil, fmt.Errorf("etcd: Node %s: %w", kv.Key, err)
 	}
-	n := &datastore.Node{Name: r.Metadata.Name, Labels: r.Metadata.Labels}
+	n := &datastore.Node{Name: r.Metadata.Name, Labels: r.Metadata.Labels,
+		VXLANTunnel: datastore.VXLANTunnel{Addr: r.Spec.IPv4VXLANTunnelAddr, MAC: r.Spec.VXLANTunnelMACAddr}}
 	if n.Name == "" {
 		n.Name = string(kv.Key[len(nodePrefix):])
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/calico-win/cni/datastore"
@@ -401,14 +402,19 @@ func EndpointFromPod(k datastore.WEPKey, endpoint string, p *k8s.Pod) (datastore
 // lists them (protocol TCP when unset).
 func EndpointPorts(p *k8s.Pod) []datastore.EndpointPort {
 	var ports []datastore.EndpointPort
-	for _, c := range p.Spec.Containers {
+	for _, c := range append(slices.Clip(p.Spec.Containers), p.Spec.InitContainers...) {
 		for _, cp := range c.Ports {
-			if cp.Name == "" && cp.HostPort == 0 {
+			if cp.ContainerPort == 0 || (cp.Name == "" && cp.HostPort == 0) {
 				continue
 			}
-			proto := cp.Protocol
-			if proto == "" {
+			var proto string
+			switch strings.ToUpper(cp.Protocol) {
+			case "", "TCP":
 				proto = "TCP"
+			case "UDP", "SCTP":
+				proto = strings.ToUpper(cp.Protocol)
+			default:
+				continue // Calico ignores a port of an unknown protocol
 			}
 			ports = append(ports, datastore.EndpointPort{Name: cp.Name, Protocol: proto, Port: uint16(cp.ContainerPort),
 				HostPort: uint16(cp.HostPort), HostIP: cp.HostIP})
@@ -419,4 +425,4 @@ func EndpointPorts(p *k8s.Pod) []datastore.EndpointPort {
 
 // EnsureProfile does nothing: on the Kubernetes datastore Calico's profiles
 // are derived from namespaces and service accounts, and cannot be created.
-func (s *Store) EnsureProfile(context.Context, string) error { return nil }
+func (s *Store) EnsureProfile(context.Context, datastore.Profile) error { return nil }

@@ -61,7 +61,10 @@ type clusterInfoSpec struct {
 }
 
 // toNode derives the Calico Node from the Kubernetes Node: the IPAM
-// algorithm needs its name and labels (for pools' nodeSelector).
+// algorithm needs its name and labels (for pools' nodeSelector), the
+// plugin its VXLAN tunnel (annotations, as libcalico-go keeps it).
 func toNode(n *k8s.Node) *datastore.Node {
-	return &datastore.Node{Name: n.Metadata.Name, Labels: n.Metadata.Labels}
+	a := n.Metadata.Annotations
+	return &datastore.Node{Name: n.Metadata.Name, Labels: n.Metadata.Labels,
+		VXLANTunnel: datastore.VXLANTunnel{Addr: a[annotationVXLANTunnelAddr], MAC: a[annotationVXLANTunnelMAC]}}
 }

@@ -60,14 +60,14 @@ func (s *Store) DeleteWorkloadEndpoint(ctx context.Context, k datastore.WEPKey, 
 	return nil
 }
 
-// EnsureProfile records the default profile of a network, once.
-func (s *Store) EnsureProfile(ctx context.Context, name string) error {
+// EnsureProfile records a profile, unless one of its name exists.
+func (s *Store) EnsureProfile(ctx context.Context, p datastore.Profile) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.profiles[name] = true
+	s.profiles[p.Metadata.Name] = true
 	return nil
 }
 
@@ -76,4 +76,20 @@ func (s *Store) HasProfile(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.profiles[name]
+}
+
+// SetVXLANTunnel records t on the node, keeping its other fields.
+func (s *Store) SetVXLANTunnel(ctx context.Context, node string, t datastore.VXLANTunnel) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.nodes[node]
+	if !ok {
+		return fmt.Errorf("%w: Node(%s)", datastore.ErrNotFound, node)
+	}
+	n.VXLANTunnel = t
+	s.nodes[node] = n
+	return nil
 }

@@ -19,7 +19,7 @@ func TestContract(t *testing.T) {
 type seeder struct{ s *memstore.Store }
 
 func (seeder) Capabilities() storetest.Capabilities {
-	return storetest.Capabilities{AtomicChanges: true}
+	return storetest.Capabilities{AtomicChanges: true, NodeWrites: true}
 }
 
 func (x seeder) SeedIPAMConfig(_ testing.TB, c datastore.IPAMConfig) { x.s.PutIPAMConfig(c) }

@@ -42,6 +42,10 @@ type Capabilities struct {
 	// Without it, a Change that fails part way may have written its earlier
 	// objects (Kubernetes applies them one by one, in a crash-safe order).
 	AtomicChanges bool
+	// NodeWrites: the store's identity may write the Node. On Kubernetes
+	// Calico's calico-cni-plugin role may only read it: SetVXLANTunnel is
+	// ErrUnauthorized there and changes nothing.
+	NodeWrites bool
 }
 
 // NewStore returns a Store on an empty datastore, and its Seeder. It is
@@ -75,6 +79,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"WorkloadEndpointLifecycle", testEndpointLifecycle},
 		{"WorkloadEndpointAbsent", testEndpointAbsent},
 		{"ConcurrentHandleIncrements", testConcurrentIncrements},
+		{"SetVXLANTunnel", testSetVXLANTunnel},
 	}
 	cases = append(cases, parityCases...)
 	for _, c := range cases {

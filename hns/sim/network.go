@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -35,8 +37,20 @@ func (r *networkRecord) view(now time.Time) *hns.Network {
 	n.Policies = append([]hns.Policy(nil), r.Network.Policies...)
 	if r.ManagementIP != "" && !now.Before(r.ManagementIPAt) {
 		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: r.ManagementIP}))
+		if strings.EqualFold(n.Type, "Overlay") {
+			n.Policies = append(n.Policies, hns.NewPolicy(hns.DrMacAddressSetting{Address: drMAC(n.Id)}))
+		}
 	}
 	return &n
+}
+
+// drMAC is the MAC of an Overlay network's distributed router, the node's
+// VTEP MAC, which HNS reports (as a DrMacAddress policy, beside the
+// ProviderAddress) from the Hyper-V range: derived from the network ID,
+// so it is stable for a network and new for a recreated one.
+func drMAC(id string) string {
+	h := sha1.Sum([]byte(strings.ToUpper(id)))
+	return fmt.Sprintf("00-15-5D-%02X-%02X-%02X", h[0], h[1], h[2])
 }
 
 func (s *Sim) readNetwork(id string) (*networkRecord, error) {

@@ -107,7 +107,7 @@ func TestSetupOverlayShape(t *testing.T) {
 	for _, p := range n.Policies {
 		types = append(types, p.Type)
 	}
-	if got := strings.Join(types, ","); got != "NetAdapterName,HostRoute,ProviderAddress" {
+	if got := strings.Join(types, ","); got != "NetAdapterName,HostRoute,ProviderAddress,DrMacAddress" {
 		t.Errorf("network policy types = %s", got)
 	}
 	if n.MacPool.Ranges[0].StartMacAddress != "00-15-5D-00-00-00" || n.SchemaVersion != hns.V2 {

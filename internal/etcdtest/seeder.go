@@ -13,7 +13,7 @@ import (
 func (s *Server) Seeder() storetest.Seeder {
 	return storetest.ServerSeeder{
 		Puts: s,
-		Caps: storetest.Capabilities{AtomicChanges: true},
+		Caps: storetest.Capabilities{AtomicChanges: true, NodeWrites: true},
 		Node: func(t testing.TB, n datastore.Node) { t.Helper(); s.PutNode(t, n.Name, n.Labels) },
 	}
 }

@@ -34,6 +34,9 @@ type PodSpec struct {
 	ServiceAccountName string      `json:"serviceAccountName,omitempty"`
 	HostNetwork        bool        `json:"hostNetwork,omitempty"`
 	Containers         []Container `json:"containers,omitempty"`
+	// InitContainers' ports count too, as Calico maps them (native
+	// sidecars serve on theirs).
+	InitContainers []Container `json:"initContainers,omitempty"`
 }
 
 // Container is the part of a core/v1 Container the plugin reads: its ports.
@@ -108,6 +111,18 @@ func (c *Client) GetNode(ctx context.Context, name string) (*Node, error) {
 		return nil, err
 	}
 	return &n, nil
+}
+
+// PatchNodeAnnotations merges annotations into the node's, a nil value
+// removing one (one request, no read: the other annotations are kept). It
+// needs "patch" on nodes, which
+// Calico's calico-cni-plugin role does not grant: ErrUnauthorized then.
+func (c *Client) PatchNodeAnnotations(ctx context.Context, name string, annotations map[string]*string) error {
+	patch := map[string]any{"metadata": map[string]any{"annotations": annotations}}
+	return c.do(ctx, request{
+		verb: "patch", method: http.MethodPatch, path: "/api/v1/nodes/" + url.PathEscape(name),
+		contentType: "application/merge-patch+json", body: patch,
+	}, nil)
 }
 
 // PatchPodStatus applies a strategic-merge patch to the pod's status

@@ -15,7 +15,7 @@ import (
 func (s *Server) Seeder() storetest.Seeder {
 	return storetest.ServerSeeder{
 		Puts: s,
-		Caps: storetest.Capabilities{AtomicChanges: false},
+		Caps: storetest.Capabilities{AtomicChanges: false, NodeWrites: false},
 		Node: func(t testing.TB, n datastore.Node) { t.Helper(); s.PutNode(t, n.Name, n.Labels) },
 		Pod: func(t testing.TB, namespace, name string) {
 			t.Helper()
