@@ -105,10 +105,21 @@ var networkKind = kind{
 		return created.Id, nil
 	},
 	delete: func(ctx context.Context, b Backend, id string) error { return b.DeleteNetwork(ctx, id) },
-	// The plugin sets every endpoint policy at creation and never modifies
-	// one, so the simulator does not model endpoint modification.
-	modify: func(context.Context, Backend, string, []byte) *Response {
-		return fail(eNotImpl, "hcn service: endpoint modify is not simulated")
+	modify: func(ctx context.Context, b Backend, id string, settings []byte) *Response {
+		var req struct {
+			ResourceType, RequestType string
+			Settings                  struct{ Policies []hns.Policy }
+		}
+		if err := json.Unmarshal(settings, &req); err != nil {
+			return fail(hresult(hns.InvalidJSON), hns.CodeText(hns.InvalidJSON))
+		}
+		if req.ResourceType != "Policy" || req.RequestType != "Add" {
+			return fail(eNotImpl, "hcn service: network modify "+req.ResourceType+"/"+req.RequestType+" is not simulated")
+		}
+		if err := b.AddNetworkPolicy(ctx, id, req.Settings.Policies); err != nil {
+			return failErr(err, hns.NetworkNotFound)
+		}
+		return &Response{}
 	},
 }
 
@@ -157,20 +168,10 @@ var endpointKind = kind{
 		return created.Id, nil
 	},
 	delete: func(ctx context.Context, b Backend, id string) error { return b.DeleteEndpoint(ctx, id) },
-	modify: func(ctx context.Context, b Backend, id string, settings []byte) *Response {
-		var req struct {
-			ResourceType, RequestType string
-			Settings                  struct{ Policies []hns.Policy }
-		}
-		if err := json.Unmarshal(settings, &req); err != nil {
-			return fail(hresult(hns.InvalidJSON), hns.CodeText(hns.InvalidJSON))
-		}
-		if req.ResourceType != "Policy" {
-			return fail(eNotImpl, "hcn service: endpoint modify of "+req.ResourceType+" is not simulated")
-		}
-		// The plugin sets every endpoint policy at creation and never
-		// modifies one, so the simulator does not model it.
-		return fail(eNotImpl, "hcn service: endpoint policy "+req.RequestType+" is not simulated")
+	// The plugin sets every endpoint policy at creation and never modifies
+	// one, so the simulator does not model endpoint modification.
+	modify: func(context.Context, Backend, string, []byte) *Response {
+		return fail(eNotImpl, "hcn service: endpoint modify is not simulated")
 	},
 }
 
