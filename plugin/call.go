@@ -74,7 +74,9 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 		return nil, err
 	}
 	if datastoreOf(nc) == datastoreKubernetes {
-		c.store = newCachedStore(c.store, nc, c.node)
+		cs := newCachedStore(c.store, nc, c.node)
+		cs.freshReady = cmd != "ADD" // only an ADD may trust a ClusterInformation read in the last few seconds
+		c.store = cs
 	}
 	return c, nil
 }

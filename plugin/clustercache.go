@@ -38,6 +38,9 @@ type cachedStore struct {
 	now  func() time.Time
 	// groupPath is where a discovered API group is kept.
 	groupPath string
+	// freshReady: ClusterInformation is always read, never served from the
+	// entry (DEL and GC must see a migration lock at once).
+	freshReady bool
 }
 
 type clusterEntry struct {
@@ -127,7 +130,7 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 	}
 	if e := c.load(); e != nil {
 		infoAge := c.now().Sub(e.ClusterInfoAt)
-		recheck := infoAge > clusterInfoTTL || infoAge < 0
+		recheck := c.freshReady || infoAge > clusterInfoTTL || infoAge < 0
 		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = false, false, recheck, false, ""
 		snap, err := c.Store.Read(ctx, q)
 		if err != nil {
