@@ -43,4 +43,4 @@ step "windows tests under wine"
 # As Windows binaries: the hcn adapter (against fake HCN DLLs), the
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), and the
 # plugin's config, policies and dataplane on the simulator.
-./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./plugin
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./internal/logging ./plugin
