@@ -97,9 +97,9 @@ func (s *Store) commit(ctx context.Context, ws []write) (i64, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var lost error // the last attempt whose answer was lost
-	for {
+	for tries := 0; ; tries++ {
 		var resp txnResponse
-		err := s.send(ctx, txnPath, req, &resp)
+		err := s.send(ctx, txnPath, req, &resp, s.escalated(tries))
 		switch {
 		case err == nil && resp.Succeeded:
 			return resp.Header.Revision, nil

@@ -23,7 +23,7 @@ import (
 // without an answer, the next endpoint is asked too; a failed endpoint is
 // replaced at once. When every endpoint failed with something another try
 // may cure (no leader during an election, no answer) and time remains, it
-// goes round again after a short pause.
+// goes round again after a short pause, with a doubled attempt timeout.
 func (s *Store) read(ctx context.Context, path string, req, resp any) error {
 	body, err := marshal(path, req)
 	if err != nil {
@@ -41,12 +41,14 @@ func (s *Store) read(ctx context.Context, path string, req, resp any) error {
 	n := len(s.endpoints)
 	start := int(s.preferred.Load())
 	launched, pending := 0, 0
+	round := 1
 	launch := func() {
 		idx := (start + launched) % n
 		launched++
 		pending++
+		timeout := s.escalated(round - 1)
 		go func() {
-			data, err := s.attempt(ctx, idx, path, body)
+			data, err := s.attempt(ctx, idx, path, body, timeout)
 			select {
 			case results <- result{data, err}:
 			case <-ctx.Done():
@@ -58,7 +60,7 @@ func (s *Store) read(ctx context.Context, path string, req, resp any) error {
 	var pause <-chan time.Time
 	var failures []error
 	launch()
-	for round := 1; ; {
+	for {
 		select {
 		case r := <-results:
 			pending--
@@ -86,13 +88,20 @@ func (s *Store) read(ctx context.Context, path string, req, resp any) error {
 			}
 		case <-pause:
 			pause = nil
-			round++
+			round++ // with a longer attempt timeout: the members may all be slow
 			launch()
 			hedge.Reset(s.hedgeDelay)
 		case <-ctx.Done():
 			return unavailable(ctx, begin, failures[max(0, len(failures)-n):])
 		}
 	}
+}
+
+// escalated is the attempt timeout after k attempts that got no answer in
+// time: doubled each time, so that a cluster that is slow everywhere is
+// waited for rather than failed over from without end.
+func (s *Store) escalated(k int) time.Duration {
+	return s.attemptTimeout << min(k, 5)
 }
 
 // allUnsent tells whether every failure was a connection that could not
@@ -121,7 +130,7 @@ var errOutcomeUnknown = errors.New("the outcome of the write is unknown")
 // the next endpoint only while the request provably never left (no
 // connection). Once it may have arrived, the error wraps errOutcomeUnknown
 // and the caller must find out what happened before sending it again.
-func (s *Store) send(ctx context.Context, path string, req, resp any) error {
+func (s *Store) send(ctx context.Context, path string, req, resp any, timeout time.Duration) error {
 	body, err := marshal(path, req)
 	if err != nil {
 		return err
@@ -131,7 +140,7 @@ func (s *Store) send(ctx context.Context, path string, req, resp any) error {
 	start := int(s.preferred.Load())
 	var failures []error
 	for i := range n {
-		data, err := s.attempt(ctx, (start+i)%n, path, body)
+		data, err := s.attempt(ctx, (start+i)%n, path, body, timeout)
 		if err == nil {
 			return decode(path, data, resp)
 		}

@@ -216,3 +216,54 @@ func TestUnavailableNamesEveryEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// slowProxy answers every request, after delay.
+func slowProxy(t *testing.T, target string, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		resp, err := http.Post(target+r.URL.Path, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// A cluster that is slow everywhere, but answers within the deadline, is
+// waited for: the attempt timeout grows with each round, so that failing
+// over does not turn slowness into failure.
+func TestIntegrationSlowEtcdIsWaitedFor(t *testing.T) {
+	srv := etcdtest.Shared(t)
+	slow := slowProxy(t, srv.Endpoints()[0], 700*time.Millisecond)
+	s, err := New(Config{Endpoints: []string{slow, slow}, Timeout: 6 * time.Second, AttemptTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(testCtx(t), datastore.Query{Config: true}); err != nil {
+		t.Errorf("Read: %v", err)
+	}
+	before := revision(t, s)
+	err = s.Commit(testCtx(t), datastore.Change{Handles: []datastore.Write[datastore.Handle]{{Op: datastore.Create,
+		Value: datastore.Handle{HandleID: "h1", Block: map[string]int{"10.244.166.128/26": 1}}}}})
+	if err != nil {
+		t.Errorf("Commit: %v", err)
+	}
+	if got := revision(t, s) - before; got != 1 {
+		t.Errorf("%d transactions applied, want 1", got)
+	}
+}

@@ -91,13 +91,14 @@ type attemptError struct {
 func (e *attemptError) Error() string { return fmt.Sprintf("etcd %s: %v", e.host, e.err) }
 func (e *attemptError) Unwrap() error { return e.err }
 
-// attempt is one exchange with one endpoint, bounded by the attempt
-// timeout so that a member that accepts connections but never answers (a
-// stopped or wedged process) costs a fraction of the call's deadline. It
+// attempt is one exchange with one endpoint, bounded by timeout (an
+// attempt timeout) so that a member that accepts connections but never
+// answers (a stopped or wedged process) costs a fraction of the call's
+// deadline. It
 // returns the raw answer, or an *attemptError when trying elsewhere may
 // help, or another error when it will not (a refusal, a bad request).
-func (s *Store) attempt(ctx context.Context, idx int, path string, body []byte) ([]byte, error) {
-	actx, cancel := context.WithTimeout(ctx, s.attemptTimeout)
+func (s *Store) attempt(ctx context.Context, idx int, path string, body []byte, timeout time.Duration) ([]byte, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ep := s.endpoints[idx]
 	begin := time.Now()
