@@ -22,7 +22,9 @@ import (
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/types"
 
+	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/hns/sim"
 	"github.com/calico-win/cni/internal/etcdtest"
 )
 
@@ -42,17 +44,44 @@ func TestKillAnywhereIntegration(t *testing.T) {
 
 func TestChaosCampaignIntegration(t *testing.T) {
 	c := etcdtest.StartCluster(t, 3)
-	h := &harness{t: t, etcd: c.Member(0), block: netip.MustParsePrefix("10.244.5.0/26")}
-	seed(t, h)
-	h.setup(t)
-	h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", strings.Join(c.Endpoints(), ",")
+	nodes := newNodes(t, c.Member(0), strings.Join(c.Endpoints(), ","), 3)
 	// Kills on the cluster are off unless asked for (make chaos asks): a
 	// killed ADD whose commit etcd applies only after the runtime's DEL has
 	// run leaks its address, about once in 250 kills on this 3-member
 	// cluster (see TestKillAnywhereIntegration for kills on one member,
 	// where commits land before the DEL can start).
 	campaign{lifecycles: envCount(t, "CALICO_WIN_CHAOS_LIFECYCLES", 40), kill: envChance(t, "CALICO_WIN_CHAOS_KILL", 0), fault: 0.3,
-		cluster: c, outageEvery: 5, seed: 2}.run(t, h)
+		cluster: c, outageEvery: 5, seed: 2}.run(t, nodes...)
+}
+
+// newNodes makes count Windows nodes sharing one Calico datastore: a pool
+// of /26 blocks for them all, and for each its own simulated HNS, with no
+// network yet (the plugin creates it with the subnet of the block the node
+// claims), its own IPAM lock and log.
+func newNodes(t *testing.T, etcd *etcdtest.Server, endpoints string, count int) []*harness {
+	pool := netip.MustParsePrefix("10.244.4.0/22")
+	etcd.PutIPPool(t, datastore.IPPool{Name: "pool1", CIDR: pool, BlockSize: 26, NATOutgoing: true})
+	etcd.PutIPAMConfig(t, true, true, 0)
+	ready := true
+	etcd.PutClusterInformation(t, &ready)
+	var nodes []*harness
+	for i := range count {
+		h := &harness{t: t, etcd: etcd, block: pool}
+		h.setup(t)
+		bg := context.Background()
+		if err := h.sim.DeleteNetwork(bg, h.network.Id); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.sim.UpdateConfig(bg, func(c *sim.Config) { c.HostAddress = fmt.Sprintf("10.0.0.%d", 4+i) }); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("win-%d", i+1)
+		etcd.PutNode(t, name, nil)
+		h.conf["nodename"] = name
+		h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", endpoints
+		nodes = append(nodes, h)
+	}
+	return nodes
 }
 
 func envChance(t *testing.T, name string, def float64) float64 {
@@ -95,7 +124,8 @@ type tally struct {
 // livePods is how many started pods stay up at once.
 const livePods = 6
 
-func (c campaign) run(t *testing.T, h *harness) {
+func (c campaign) run(t *testing.T, nodes ...*harness) {
+	h := nodes[0]
 	rng := rand.New(rand.NewPCG(c.seed, 11)) // fixed: a failure is reproducible
 	var n tally
 	// A calibration lifecycle, never killed, gives the span over which to
@@ -119,13 +149,15 @@ func (c campaign) run(t *testing.T, h *harness) {
 	}
 
 	type livePod struct {
+		h    *harness
 		rt   *libcni.RuntimeConf
 		addr string
 	}
 	var live []livePod
 	holder := map[string]string{} // address -> container, for the pods up
+	started := map[*harness]int{} // pods started, by node
 	out := outages{c: c.cluster}
-	kubeletDel := func(rt *libcni.RuntimeConf) {
+	kubeletDel := func(h *harness, rt *libcni.RuntimeConf) {
 		for attempt := 0; ; attempt++ {
 			var after time.Duration
 			if attempt == 0 {
@@ -157,8 +189,11 @@ func (c campaign) run(t *testing.T, h *harness) {
 			if out.step(t, rng) {
 				n.outages++
 			}
-			h.etcd = out.healthy()
+			for _, nh := range nodes {
+				nh.etcd = out.healthy()
+			}
 		}
+		h := nodes[rng.IntN(len(nodes))]
 		if rng.Float64() < c.fault {
 			kind, code := faultKinds[rng.IntN(len(faultKinds)-1)], faultCodes[rng.IntN(len(faultCodes))]
 			if err := h.sim.InjectFault(context.Background(), kind, code, 1+rng.IntN(2)); err != nil {
@@ -176,41 +211,49 @@ func (c campaign) run(t *testing.T, h *harness) {
 		}
 		if addr == "" {
 			// The sandbox never started: the runtime DELs it.
-			kubeletDel(rt)
+			kubeletDel(h, rt)
 		} else {
 			if other, dup := holder[addr]; dup {
 				n.duplicates++
 				t.Errorf("address %s given to %s while %s holds it", addr, rt.ContainerID, other)
 			}
 			holder[addr] = rt.ContainerID
-			live = append(live, livePod{rt, addr})
+			live = append(live, livePod{h, rt, addr})
+			started[h]++
 		}
 		h.sim.ClearFaults(context.Background())
 		if len(live) > livePods {
 			p := live[0]
 			live = live[1:]
-			kubeletDel(p.rt)
+			kubeletDel(p.h, p.rt)
 			delete(holder, p.addr)
 		}
 	}
 	out.restore(t)
-	if c.cluster != nil {
-		h.etcd = out.healthy()
+	for _, nh := range nodes {
+		if c.cluster != nil {
+			nh.etcd = out.healthy()
+		}
 	}
 	for _, p := range live {
-		kubeletDel(p.rt)
+		kubeletDel(p.h, p.rt)
 	}
-	n.duplicates += h.duplicateEndpoints()
-	n.leaks = h.countLeaks()
-	t.Logf("\n%-12s %-8s %-7s %-8s %-13s %-6s %-10s %s\n%-12d %-8d %-7d %-8d %-13d %-6d %-10d %v",
-		"lifecycles", "faults", "kills", "outages", "ADDs failed", "leaks", "duplicates", "took",
-		n.lifecycles, n.faults, n.kills, n.outages, n.addFailures, n.leaks, n.duplicates, time.Since(begin).Round(time.Second))
+	for _, nh := range nodes {
+		n.duplicates += nh.duplicateEndpoints()
+		n.leaks += nh.countEndpointLeaks()
+	}
+	n.leaks += h.countDatastoreLeaks()
+	t.Logf("\n%-6s %-12s %-8s %-7s %-8s %-13s %-6s %-10s %s\n%-6d %-12d %-8d %-7d %-8d %-13d %-6d %-10d %v",
+		"nodes", "lifecycles", "faults", "kills", "outages", "ADDs failed", "leaks", "duplicates", "took",
+		len(nodes), n.lifecycles, n.faults, n.kills, n.outages, n.addFailures, n.leaks, n.duplicates, time.Since(begin).Round(time.Second))
 	if t.Failed() {
-		// The log of every lifecycle, to find out what happened to a leak.
-		if b, err := os.ReadFile(h.conf["log_file_path"].(string)); err == nil {
-			keep := filepath.Join(os.TempDir(), "calico-win-"+t.Name()+"-plugin.log")
-			if os.WriteFile(keep, b, 0o644) == nil {
-				t.Logf("the plugin's log is kept in %s", keep)
+		// The logs of every lifecycle, to find out what happened to a leak.
+		for i, nh := range nodes {
+			if b, err := os.ReadFile(nh.conf["log_file_path"].(string)); err == nil {
+				keep := filepath.Join(os.TempDir(), fmt.Sprintf("calico-win-%s-node%d-plugin.log", t.Name(), i+1))
+				if os.WriteFile(keep, b, 0o644) == nil {
+					t.Logf("the plugin's log on node %d is kept in %s", i+1, keep)
+				}
 			}
 		}
 	}
@@ -219,6 +262,9 @@ func (c campaign) run(t *testing.T, h *harness) {
 	}
 	if c.fault > 0 && n.faults == 0 {
 		t.Errorf("no HNS fault was armed")
+	}
+	if len(started) < len(nodes) {
+		t.Errorf("pods started on %d of %d nodes", len(started), len(nodes))
 	}
 	if c.cluster != nil && n.outages == 0 {
 		t.Errorf("no etcd member outage")
@@ -284,7 +330,8 @@ func (h *harness) pluginCmd(command string, rt *libcni.RuntimeConf) (*exec.Cmd, 
 		args = append(args, a[0]+"="+a[1])
 	}
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+rt.ContainerID, "CNI_NETNS="+rt.NetNS,
-		"CNI_IFNAME="+rt.IfName, "CNI_ARGS="+strings.Join(args, ";"), "CNI_PATH="+binDir)
+		"CNI_IFNAME="+rt.IfName, "CNI_ARGS="+strings.Join(args, ";"), "CNI_PATH="+binDir,
+		"CALICO_HNS_SIM_DIR="+h.sim.Dir()) // this node's HNS (the last value wins)
 	cmd.Stdin = bytes.NewReader(h.stdin("1.1.0", nil))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -341,9 +388,9 @@ func (o *outages) healthy() *etcdtest.Server {
 	return o.c.Member(o.down % o.c.Len()) // the one after the member down, or member 0
 }
 
-// countLeaks reports, and counts, what outlived the pods: HNS endpoints,
-// IPAM handles and allocations, WorkloadEndpoints.
-func (h *harness) countLeaks() int {
+// countEndpointLeaks reports, and counts, the pod HNS endpoints that
+// outlived their pods on this node.
+func (h *harness) countEndpointLeaks() int {
 	h.t.Helper()
 	n := 0
 	eps, err := h.sim.ListEndpoints(context.Background())
@@ -356,6 +403,14 @@ func (h *harness) countLeaks() int {
 			h.t.Errorf("leaked HNS endpoint %s (%v)", ep.Name, ep.IpConfigurations)
 		}
 	}
+	return n
+}
+
+// countDatastoreLeaks reports, and counts, what outlived the pods in the
+// datastore: IPAM handles and allocations, WorkloadEndpoints.
+func (h *harness) countDatastoreLeaks() int {
+	h.t.Helper()
+	n := 0
 	for _, kv := range h.etcd.List(h.t, "/calico/ipam/v2/handle/") {
 		n++
 		h.t.Errorf("leaked IPAM handle %s", kv.Key)
