@@ -4,6 +4,7 @@
 #   make demo-windows  the same through the Windows binaries under Wine (HNS served by hnsctl serve)
 #   make test    every test (installs what it needs: etcd, cnitool, wine, kube-apiserver)
 #   make bench   benchmarks (prints the figures)
+#   make chaos   the long kill-anywhere and chaos campaigns (thousands of pod lifecycles; prints their tables)
 
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -11,7 +12,7 @@ LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: build demo demo-windows test bench vet clean
+.PHONY: build demo demo-windows test bench chaos vet clean
 
 build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
 
@@ -35,6 +36,14 @@ test:
 
 bench: build
 	./scripts/bench.sh
+
+# Counts can be changed: make chaos KILL_LIFECYCLES=5000 CHAOS_LIFECYCLES=2000
+KILL_LIFECYCLES  ?= 3000
+CHAOS_LIFECYCLES ?= 1200
+chaos: build
+	PATH=$$(./scripts/setup.sh):$$PATH CALICO_WIN_BIN=$(CURDIR)/bin \
+	CALICO_WIN_KILL_LIFECYCLES=$(KILL_LIFECYCLES) CALICO_WIN_CHAOS_LIFECYCLES=$(CHAOS_LIFECYCLES) CALICO_WIN_CHAOS_KILL=0.4 \
+	$(GO) test -count=1 -timeout 120m -v -run '^(TestKillAnywhereIntegration|TestChaosCampaignIntegration)$$' ./plugin
 
 vet:
 	$(GO) vet ./...

@@ -22,13 +22,19 @@ func TestRandomFaultsNeverLeakIntegration(t *testing.T) {
 	}
 }
 
+// faultKinds are the HNS calls a fault is armed on ("": none), faultCodes
+// the codes it fails with.
+var (
+	faultKinds = []string{"GetNetworkByName", "GetEndpointByName", "GetEndpointByID", "CreateEndpoint", "AttachEndpoint",
+		"DetachEndpoint", "DeleteEndpoint", "GetNetworkByID", "ListEndpointsOfNetwork", "CreateNetwork", ""}
+	faultCodes = []uint32{hns.ServiceStopping, hns.InvalidPolicy, hns.NamespaceAttachFailed, hns.ErrorNotFound,
+		hns.AddrInvalidOrReserved, hns.RequestUnsupported, hns.EndpointNotAttached, hns.EndpointNotFound}
+)
+
 func randomFaults(t *testing.T, chaosSeed uint64) {
 	h := newHarness(t)
 	rng := rand.New(rand.NewPCG(chaosSeed, 2)) // fixed seed: a failure is reproducible
-	kinds := []string{"GetNetworkByName", "GetEndpointByName", "GetEndpointByID", "CreateEndpoint", "AttachEndpoint",
-		"DetachEndpoint", "DeleteEndpoint", "GetNetworkByID", "ListEndpointsOfNetwork", "CreateNetwork", ""}
-	codes := []uint32{hns.ServiceStopping, hns.InvalidPolicy, hns.NamespaceAttachFailed, hns.ErrorNotFound,
-		hns.AddrInvalidOrReserved, hns.RequestUnsupported, hns.EndpointNotAttached, hns.EndpointNotFound}
+	kinds, codes := faultKinds, faultCodes
 	bg := context.Background()
 	failedAdds := 0
 	for i := 0; i < 40; i++ {

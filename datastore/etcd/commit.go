@@ -3,6 +3,7 @@ package etcd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/calico-win/cni/datastore"
@@ -61,7 +62,12 @@ func addWrite[T any](ws *[]write, w datastore.Write[T], key string) error {
 }
 
 // commit runs writes as one transaction and returns the revision it
-// created. No writes, no round trip.
+// created. No writes, no round trip. A transaction whose answer was lost
+// is resolved (resolve.go) before it is sent again: applied, it succeeds
+// with the revision it was applied at; overtaken by another writer, it
+// fails as its compares would have; not applied, it is sent to the next
+// endpoint. Its compares make every copy but the first to land fail, so
+// sending it again never applies it twice.
 func (s *Store) commit(ctx context.Context, ws []write) (i64, error) {
 	if len(ws) == 0 {
 		return 0, nil
@@ -88,14 +94,40 @@ func (s *Store) commit(ctx context.Context, ws []write) (i64, error) {
 		}
 		req.Failure = append(req.Failure, requestOp{Range: &rangeRequest{Key: []byte(w.key), KeysOnly: true}})
 	}
-	resp, err := s.txn(ctx, req)
-	if err != nil {
-		return 0, err
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var lost error // the last attempt whose answer was lost
+	for tries := 0; ; tries++ {
+		var resp txnResponse
+		err := s.send(ctx, txnPath, req, &resp, s.escalated(tries))
+		switch {
+		case err == nil && resp.Succeeded:
+			return resp.Header.Revision, nil
+		case err == nil && lost == nil:
+			return 0, diagnose(ws, resp.Responses)
+		case err != nil && !errors.Is(err, errOutcomeUnknown):
+			if lost != nil {
+				return 0, fmt.Errorf("%w; an earlier attempt may have been applied: %v", err, lost)
+			}
+			return 0, err
+		case err != nil:
+			lost = err
+		}
+		// Either the answer was lost, or a compare failed after an
+		// earlier attempt whose answer was lost, which may be what
+		// changed the keys.
+		v, rerr := s.resolve(ctx, ws)
+		if rerr != nil {
+			return 0, fmt.Errorf("%w: %w; finding out whether it was applied: %w", datastore.ErrUnavailable, lost, rerr)
+		}
+		s.resolved.Add(1)
+		switch v.outcome {
+		case applied:
+			return v.rev, nil
+		case overtaken:
+			return 0, v.conflict
+		}
 	}
-	if !resp.Succeeded {
-		return 0, diagnose(ws, resp.Responses)
-	}
-	return resp.Header.Revision, nil
 }
 
 // guard is the compare that makes w a compare-and-swap, as Calico's etcdv3

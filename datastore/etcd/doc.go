@@ -9,5 +9,11 @@
 // several milliseconds of process start. The gateway exists in etcd 3.4, 3.5
 // and 3.6 with the same snake_case JSON.
 //
+// It also owns failover between the members listed (failover.go): a member
+// that does not answer costs an attempt timeout, not the call's deadline,
+// and a write whose answer was lost is resolved by reading before it is
+// sent again (resolve.go), so it is applied at most once and never reported
+// as failed when it landed.
+//
 // It must not import ipam, plugin, go.etcd.io/etcd/client/v3 or gRPC.
 package etcd

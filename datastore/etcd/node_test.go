@@ -6,10 +6,10 @@ import (
 	"github.com/calico-win/cni/datastore"
 )
 
-// TestIntegrationSetVXLANTunnelKeepsTheNode: the Node calico-node wrote
+// TestSetVXLANTunnelKeepsTheNodeIntegration: the Node calico-node wrote
 // keeps every other field (BGP, orchRefs, status), in Calico's top-level
 // order, with the tunnel set in its spec.
-func TestIntegrationSetVXLANTunnelKeepsTheNode(t *testing.T) {
+func TestSetVXLANTunnelKeepsTheNodeIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	key := "/calico/resources/v3/projectcalico.org/nodes/win-1"
 	srv.Put(t, key, `{"kind":"Node","apiVersion":"projectcalico.org/v3","metadata":{"name":"win-1","uid":"u1","creationTimestamp":"2026-11-22T02:00:00Z","labels":{"zone":"a"}},`+

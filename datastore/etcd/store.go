@@ -14,7 +14,8 @@ import (
 // Config says how to reach etcd: the netconf's etcd_endpoints and
 // etcd_*_file keys.
 type Config struct {
-	// Endpoints are tried in order when one cannot be connected to.
+	// Endpoints are tried in turn when one cannot be connected to or does
+	// not answer in time (see failover.go).
 	// "host:port" without a scheme means http, or https when TLS files are set.
 	Endpoints []string
 	CAFile    string // etcd_ca_cert_file: CA bundle that signs the server certificates
@@ -25,6 +26,13 @@ type Config struct {
 	// DialTimeout bounds one connection attempt to one endpoint, so that a
 	// dead first endpoint leaves time for the next (default 2s).
 	DialTimeout time.Duration
+	// AttemptTimeout bounds one request to one endpoint, so that a member
+	// that accepts connections but never answers (stopped, wedged) leaves
+	// time to try the others (default Timeout/4, at most 2s).
+	AttemptTimeout time.Duration
+	// HedgeDelay is how long a read waits for an endpoint before asking
+	// the next one too (default AttemptTimeout/8).
+	HedgeDelay time.Duration
 	// MaxTxnOps is the server's --max-txn-ops (default 128). Reads needing
 	// more operations are split into several transactions at one revision.
 	MaxTxnOps int
@@ -32,13 +40,16 @@ type Config struct {
 
 // Store is a datastore.Store on etcd. It is safe for concurrent use.
 type Store struct {
-	endpoints   []*url.URL
-	http        *http.Client
-	timeout     time.Duration
-	maxTxnOps   int
-	preferred   atomic.Int32 // index of the endpoint that answered last
-	roundTrips  atomic.Int64
-	idleClosing func()
+	endpoints      []*url.URL
+	http           *http.Client
+	timeout        time.Duration
+	attemptTimeout time.Duration
+	hedgeDelay     time.Duration
+	maxTxnOps      int
+	preferred      atomic.Int32 // index of the endpoint that answered last
+	roundTrips     atomic.Int64
+	resolved       atomic.Int64
+	idleClosing    func()
 }
 
 var _ datastore.Store = (*Store)(nil)
@@ -52,6 +63,14 @@ func New(cfg Config) (*Store, error) {
 	s := &Store{timeout: cfg.Timeout, maxTxnOps: cfg.MaxTxnOps}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
+	}
+	s.attemptTimeout = cfg.AttemptTimeout
+	if s.attemptTimeout <= 0 {
+		s.attemptTimeout = min(s.timeout/4, 2*time.Second)
+	}
+	s.hedgeDelay = cfg.HedgeDelay
+	if s.hedgeDelay <= 0 {
+		s.hedgeDelay = s.attemptTimeout / 8
 	}
 	if s.maxTxnOps <= 0 {
 		s.maxTxnOps = 128
@@ -95,6 +114,10 @@ func parseEndpoint(e string, secure bool) (*url.URL, error) {
 // RoundTrips is the number of HTTP requests sent to etcd so far, including
 // attempts on endpoints that could not be reached.
 func (s *Store) RoundTrips() int64 { return s.roundTrips.Load() }
+
+// Resolutions is the number of times a write whose answer was lost had to
+// be resolved by reading.
+func (s *Store) Resolutions() int64 { return s.resolved.Load() }
 
 // Close releases idle connections.
 func (s *Store) Close() error {

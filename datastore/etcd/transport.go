@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/calico-win/cni/datastore"
@@ -69,47 +68,6 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 	return c, nil
 }
 
-// call POSTs req to the gateway path and decodes the answer into resp. It
-// moves on to the next endpoint only when the connection could not be made,
-// so that a request is never sent twice.
-func (s *Store) call(ctx context.Context, path string, req, resp any) error {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("etcd: encoding %s: %w", path, err)
-	}
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-
-	start := int(s.preferred.Load())
-	var earlier strings.Builder // failures before the last, as text
-	var last error
-	for i := range s.endpoints {
-		idx := (start + i) % len(s.endpoints)
-		ep := s.endpoints[idx]
-		err := s.post(ctx, ep.String()+path, body, resp)
-		if err == nil {
-			s.preferred.Store(int32(idx))
-			return nil
-		}
-		var te *transportError
-		if !errors.As(err, &te) {
-			return fmt.Errorf("etcd %s: %w", ep.Host, err)
-		}
-		if last != nil {
-			fmt.Fprintf(&earlier, "%v; ", last)
-		}
-		last = fmt.Errorf("etcd %s: %w", ep.Host, te.err)
-		if ctx.Err() != nil {
-			last = fmt.Errorf("etcd %s: no answer after %v: %w", ep.Host, time.Since(begin).Round(time.Millisecond), te.err)
-		}
-		if !te.dial || ctx.Err() != nil {
-			break
-		}
-	}
-	return fmt.Errorf("%w: %s%w", datastore.ErrUnavailable, earlier.String(), last)
-}
-
 // transportError is a failure to exchange a request with one endpoint;
 // dial says the request never left.
 type transportError struct {
@@ -118,28 +76,97 @@ type transportError struct {
 }
 
 func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
 
-func (s *Store) post(ctx context.Context, url string, body []byte, resp any) error {
+// attemptError is one endpoint's failure that another endpoint may not
+// share: no connection, no answer in time, or an answer saying the member
+// cannot serve (no leader, a timed-out proposal). sent says the request may
+// have reached etcd, so a write may have been applied.
+type attemptError struct {
+	host string
+	err  error
+	sent bool
+}
+
+func (e *attemptError) Error() string { return fmt.Sprintf("etcd %s: %v", e.host, e.err) }
+func (e *attemptError) Unwrap() error { return e.err }
+
+// attempt is one exchange with one endpoint, bounded by timeout (an
+// attempt timeout) so that a member that accepts connections but never
+// answers (a stopped or wedged process) costs a fraction of the call's
+// deadline. It
+// returns the raw answer, or an *attemptError when trying elsewhere may
+// help, or another error when it will not (a refusal, a bad request).
+func (s *Store) attempt(ctx context.Context, idx int, path string, body []byte, timeout time.Duration) ([]byte, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ep := s.endpoints[idx]
+	begin := time.Now()
+	data, err := s.post(actx, ep.String()+path, body)
+	if err == nil {
+		s.preferred.Store(int32(idx))
+		return data, nil
+	}
+	var te *transportError
+	switch {
+	case errors.As(err, &te):
+		if actx.Err() != nil {
+			err = fmt.Errorf("no answer after %v: %w", time.Since(begin).Round(time.Millisecond), te.err)
+		}
+	case errors.Is(err, datastore.ErrUnavailable):
+		// The member answered that it cannot serve now: another may.
+	default:
+		return nil, fmt.Errorf("etcd %s: %w", ep.Host, err)
+	}
+	// Later calls start at the next endpoint, unless another call has
+	// already moved on.
+	s.preferred.CompareAndSwap(int32(idx), int32((idx+1)%len(s.endpoints)))
+	return nil, &attemptError{host: ep.Host, err: err, sent: te == nil || !te.dial}
+}
+
+// post POSTs body to url and returns the answer's body when etcd answered
+// 200.
+func (s *Store) post(ctx context.Context, url string, body []byte) ([]byte, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	s.roundTrips.Add(1)
 	hresp, err := s.http.Do(hreq)
 	if err != nil {
-		return classifyTransport(err)
+		return nil, classifyTransport(err)
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(hresp.Body)
 	if err != nil {
-		return &transportError{err: err}
+		return nil, &transportError{err: err}
 	}
 	if hresp.StatusCode != http.StatusOK {
-		return gatewayFailure(hresp.StatusCode, data)
+		return nil, gatewayFailure(hresp.StatusCode, data)
 	}
+	return data, nil
+}
+
+func decode(path string, data []byte, resp any) error {
 	if err := json.Unmarshal(data, resp); err != nil {
-		return fmt.Errorf("decoding answer: %w", err)
+		return fmt.Errorf("etcd: decoding the answer to %s: %w", path, err)
 	}
 	return nil
+}
+
+// unavailable is the error of a call that no endpoint answered.
+func unavailable(ctx context.Context, begin time.Time, failures []error) error {
+	if len(failures) == 0 {
+		return fmt.Errorf("%w: no answer after %v: %w", datastore.ErrUnavailable, time.Since(begin).Round(time.Millisecond), ctx.Err())
+	}
+	msg := ""
+	for _, f := range failures[:len(failures)-1] {
+		msg += f.Error() + "; "
+	}
+	last := failures[len(failures)-1]
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: no answer after %v: %s%w", datastore.ErrUnavailable, time.Since(begin).Round(time.Millisecond), msg, last)
+	}
+	return fmt.Errorf("%w: %s%w", datastore.ErrUnavailable, msg, last)
 }

@@ -119,21 +119,6 @@ func TestEndpointFailoverIntegration(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a request that may have arrived is not sent again", func(t *testing.T) {
-		s, err := New(Config{Endpoints: append([]string{silentEndpoint(t)}, srv.Endpoints()...), Timeout: 300 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		err = s.Commit(testCtx(t), datastore.Change{Handles: []datastore.Write[datastore.Handle]{{Op: datastore.Create,
-			Value: datastore.Handle{HandleID: "h1", Block: map[string]int{"10.244.166.128/26": 1}}}}})
-		if !errors.Is(err, datastore.ErrUnavailable) || s.RoundTrips() != 1 {
-			t.Errorf("got %v after %d round trips, want ErrUnavailable after 1", err, s.RoundTrips())
-		}
-		if _, ok := srv.Get(t, "/calico/ipam/v2/handle/h1"); ok {
-			t.Errorf("the write went to the second endpoint")
-		}
-	})
 }
 
 func TestTLSClientCertificatesIntegration(t *testing.T) {

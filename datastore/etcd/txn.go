@@ -5,22 +5,21 @@ import (
 	"fmt"
 )
 
-// txn sends one transaction: one round trip.
-func (s *Store) txn(ctx context.Context, req txnRequest) (*txnResponse, error) {
-	var resp txnResponse
-	if err := s.call(ctx, "/v3/kv/txn", req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
-}
+const txnPath = "/v3/kv/txn"
 
 // ranges runs read-only range operations in one transaction with no
 // compares, and returns their answers in order. Past the server's
 // --max-txn-ops it uses further transactions pinned to the revision of the
 // first, so that the answers still form one snapshot.
 func (s *Store) ranges(ctx context.Context, ops []rangeRequest) ([]*rangeResponse, error) {
+	out, _, err := s.rangesAt(ctx, ops, 0)
+	return out, err
+}
+
+// rangesAt is ranges at revision rev (0: the latest), and also returns the
+// revision the answers are at.
+func (s *Store) rangesAt(ctx context.Context, ops []rangeRequest, rev i64) ([]*rangeResponse, i64, error) {
 	out := make([]*rangeResponse, 0, len(ops))
-	var rev i64
 	for start := 0; start < len(ops); start += s.maxTxnOps {
 		chunk := ops[start:min(start+s.maxTxnOps, len(ops))]
 		req := txnRequest{Success: make([]requestOp, len(chunk))}
@@ -29,16 +28,16 @@ func (s *Store) ranges(ctx context.Context, ops []rangeRequest) ([]*rangeRespons
 			r.Revision = rev
 			req.Success[i] = requestOp{Range: &r}
 		}
-		resp, err := s.txn(ctx, req)
-		if err != nil {
-			return nil, err
+		var resp txnResponse
+		if err := s.read(ctx, txnPath, req, &resp); err != nil {
+			return nil, 0, err
 		}
 		if len(resp.Responses) != len(chunk) {
-			return nil, fmt.Errorf("etcd: transaction of %d ranges answered %d", len(chunk), len(resp.Responses))
+			return nil, 0, fmt.Errorf("etcd: transaction of %d ranges answered %d", len(chunk), len(resp.Responses))
 		}
 		for _, r := range resp.Responses {
 			if r.Range == nil {
-				return nil, fmt.Errorf("etcd: range answered by a non-range response")
+				return nil, 0, fmt.Errorf("etcd: range answered by a non-range response")
 			}
 			out = append(out, r.Range)
 		}
@@ -46,7 +45,7 @@ func (s *Store) ranges(ctx context.Context, ops []rangeRequest) ([]*rangeRespons
 			rev = resp.Header.Revision
 		}
 	}
-	return out, nil
+	return out, rev, nil
 }
 
 func get(key string) rangeRequest { return rangeRequest{Key: []byte(key)} }

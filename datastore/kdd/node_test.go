@@ -7,11 +7,11 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationSetVXLANTunnel: with a role that may patch nodes (Calico's
+// TestSetVXLANTunnelIntegration: with a role that may patch nodes (Calico's
 // calico-node role, say), the tunnel lands in the Node's annotations as
 // libcalico-go keeps it, other annotations and labels kept, and an empty
 // value removes it.
-func TestIntegrationSetVXLANTunnel(t *testing.T) {
+func TestSetVXLANTunnelIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	rules := append(kastest.CNIRules(), kastest.Rule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"patch"}})
 	s := storeFor(t, srv.Kubeconfig(t, "node-writer", rules))

@@ -11,7 +11,8 @@
 // Layout (one JSON file per object, plus small indexes so that a lookup
 // reads O(1) files whatever the number of endpoints):
 //
-//	lock                      flock'ed: exclusive for mutations, shared for reads
+//	lock                      locked (internal/flock): exclusive for mutations, shared for reads
+//	journal.json              the writes of a committed operation not yet fully applied
 //	config.json               persisted settings (Config)
 //	faults.json               armed faults, latencies, stopped service
 //	seq                       creation sequence counter, rewritten in place
@@ -25,8 +26,11 @@
 //	.pool/, .pending/         inodes kept for reuse (see recycle.go)
 //
 // Every file is replaced by writing a spare file and renaming it over the
-// old one, so a reader never sees a partial object, and a process killed
-// mid-call leaves at worst an orphaned spare (names starting with ".").
+// old one, so a reader never sees a partial object. Each operation's writes
+// are one commit (journal.go): a process killed mid-call leaves either none
+// of them or a journal that the next call applies, never an endpoint
+// without its index entries, so an address is never held twice (HNS
+// refuses a second holder with 0x803b002f, see assignAddresses).
 //
 // Modelling choices where HNS's behaviour is not documented are listed in
 // the comments of the functions that make them (search for "Assumption").

@@ -46,7 +46,7 @@ type endpointRecord struct {
 
 func (s *Sim) readEndpoint(id string) (*endpointRecord, error) {
 	var r endpointRecord
-	if err := readJSON(s.st.path(endpointsDir, id+".json"), &r); err != nil {
+	if err := s.st.readJSON(s.st.path(endpointsDir, id+".json"), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil

@@ -33,7 +33,7 @@ func (st store) namePath(kind, name string) string {
 // idsByName returns the IDs of objects named name, oldest first.
 func (st store) idsByName(kind, name string) ([]string, error) {
 	var e nameEntry
-	if err := readJSON(st.namePath(kind, name), &e); err != nil {
+	if err := st.readJSON(st.namePath(kind, name), &e); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -73,7 +73,7 @@ func ipKey(a netip.Addr) string { return strings.ReplaceAll(a.String(), ":", "-"
 
 // ipHolder returns the endpoint holding a on network netID, or "".
 func (st store) ipHolder(netID string, a netip.Addr) (string, error) {
-	b, err := os.ReadFile(st.path(ipsDir, netID, ipKey(a)))
+	b, err := st.readFile(st.path(ipsDir, netID, ipKey(a)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
@@ -99,12 +99,12 @@ func (st store) removeMember(netID, epID string) error {
 
 // members returns the IDs of the endpoints of network netID.
 func (st store) members(netID string) ([]string, error) {
-	return listNames(st.path(membersDir, netID))
+	return st.listNames(st.path(membersDir, netID))
 }
 
 // portHolder returns the endpoint holding a PortMapping key, or "".
 func (st store) portHolder(key string) (string, error) {
-	b, err := os.ReadFile(st.path(portsDir, key))
+	b, err := st.readFile(st.path(portsDir, key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}

@@ -26,7 +26,7 @@ type resourceData struct {
 
 func (s *Sim) readNamespace(id string) (*namespaceRecord, error) {
 	var r namespaceRecord
-	if err := readJSON(s.st.path(namespacesDir, id+".json"), &r); err != nil {
+	if err := s.st.readJSON(s.st.path(namespacesDir, id+".json"), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil

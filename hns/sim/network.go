@@ -55,7 +55,7 @@ func drMAC(id string) string {
 
 func (s *Sim) readNetwork(id string) (*networkRecord, error) {
 	var r networkRecord
-	if err := readJSON(s.st.path(networksDir, id+".json"), &r); err != nil {
+	if err := s.st.readJSON(s.st.path(networksDir, id+".json"), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -319,7 +319,7 @@ func (s *Sim) DeleteNetwork(ctx context.Context, id string) error {
 		if err := s.st.removeName(networkNames, r.Network.Name, cid); err != nil {
 			return err
 		}
-		if err := errors.Join(removeTree(s.st.path(ipsDir, cid)), removeTree(s.st.path(membersDir, cid))); err != nil {
+		if err := errors.Join(s.st.dropTree(s.st.path(ipsDir, cid)), s.st.dropTree(s.st.path(membersDir, cid))); err != nil {
 			return err
 		}
 		return s.st.drop(s.st.path(networksDir, cid+".json"))

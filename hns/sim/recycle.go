@@ -49,8 +49,9 @@ func (st store) spare() string {
 	return st.path(poolDir, randomName())
 }
 
-// put replaces path with data atomically; the caller holds the exclusive lock.
-func (st store) put(path string, data []byte) error {
+// putFile replaces path with data atomically, now; the caller holds the
+// exclusive lock and commits or applies a journal (see journal.go).
+func (st store) putFile(path string, data []byte) error {
 	spare := st.spare()
 	// Overwrite, then cut to size: truncating to zero first would free the
 	// data block and allocate it again, which is as slow as an unlink.
@@ -78,9 +79,10 @@ func (st store) put(path string, data []byte) error {
 	return nil
 }
 
-// drop removes path, keeping its inode for reuse; a missing file is not an
-// error. The caller holds the exclusive lock.
-func (st store) drop(path string) error {
+// dropFile removes path now, keeping its inode for reuse; a missing file is
+// not an error. The caller holds the exclusive lock and commits or applies
+// a journal.
+func (st store) dropFile(path string) error {
 	err := os.Rename(path, st.path(poolDir, randomName()))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -25,12 +25,12 @@ func TestPutAndDropRecycleInodes(t *testing.T) {
 		want     string // content of path ("" when absent)
 		wantPool int
 	}{
-		{"create", func() error { return st.put(path, []byte("a long first version")) }, "a long first version", 0},
-		{"overwrite shorter", func() error { return st.put(path, []byte("short")) }, "short", 1},
-		{"overwrite reuses the pooled inode", func() error { return st.put(path, []byte("third")) }, "third", 1},
-		{"drop", func() error { return st.drop(path) }, "", 2},
-		{"drop missing", func() error { return st.drop(path) }, "", 2},
-		{"create from the pool", func() error { return st.put(path, []byte("again")) }, "again", 1},
+		{"create", func() error { return st.putFile(path, []byte("a long first version")) }, "a long first version", 0},
+		{"overwrite shorter", func() error { return st.putFile(path, []byte("short")) }, "short", 1},
+		{"overwrite reuses the pooled inode", func() error { return st.putFile(path, []byte("third")) }, "third", 1},
+		{"drop", func() error { return st.dropFile(path) }, "", 2},
+		{"drop missing", func() error { return st.dropFile(path) }, "", 2},
+		{"create from the pool", func() error { return st.putFile(path, []byte("again")) }, "again", 1},
 	}
 	for _, s := range steps {
 		check(t, s.name, s.do())
@@ -54,11 +54,11 @@ func TestStalePendingLinkIsNeverReused(t *testing.T) {
 	st := store{dir: tempDir(t)}
 	check(t, "init", st.init())
 	path := st.path(endpointsDir, "x.json")
-	check(t, "put", st.put(path, []byte("live")))
+	check(t, "put", st.putFile(path, []byte("live")))
 	check(t, "link", os.Link(path, st.path(pendingDir, "stale")))
 	for range 3 {
-		check(t, "put other", st.put(st.path(endpointsDir, "y.json"), []byte("other")))
-		check(t, "drop other", st.drop(st.path(endpointsDir, "y.json")))
+		check(t, "put other", st.putFile(st.path(endpointsDir, "y.json"), []byte("other")))
+		check(t, "drop other", st.dropFile(st.path(endpointsDir, "y.json")))
 	}
 	if b, _ := os.ReadFile(path); string(b) != "live" {
 		t.Errorf("live file overwritten through a stale pending link: %q", b)

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/internal/flock"
 )
 
 // DirEnv names the environment variable that selects the state directory.
@@ -23,6 +25,9 @@ const DirEnv = "CALICO_HNS_SIM_DIR"
 type Sim struct {
 	st  store
 	now func() time.Time
+	// mu orders this process's goroutines around st.tx; the file lock
+	// orders processes.
+	mu sync.RWMutex
 }
 
 var _ hns.Client = (*Sim)(nil)
@@ -222,15 +227,61 @@ func (s *Sim) Version(ctx context.Context) (hns.Version, error) {
 }
 
 // locked runs fn holding the state lock, exclusive for mutations and shared
-// for reads that must see several files consistently.
+// for reads that must see several files consistently. A mutation's writes
+// are one commit (see journal.go): all made when fn succeeds, none when it
+// fails. Whoever takes the lock first applies the journal of an operation
+// whose process was killed mid-way.
 func (s *Sim) locked(exclusive bool, fn func() error) error {
-	unlock, err := lockFile(s.st.path(lockFileName), exclusive)
+	if !exclusive {
+		return s.lockedShared(fn)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := flock.Lock(context.Background(), s.st.path(lockFileName))
 	if err != nil {
 		return fmt.Errorf("hns sim: %w", err)
 	}
 	defer unlock()
-	return fn()
+	if err := s.st.recover(); err != nil {
+		return err
+	}
+	tx := &journal{}
+	s.st.tx = tx
+	defer func() { s.st.tx = nil }()
+	if err := fn(); err != nil {
+		return err
+	}
+	return s.st.commit(tx)
 }
+
+func (s *Sim) lockedShared(fn func() error) error {
+	for {
+		s.mu.RLock()
+		unlock, err := flock.LockShared(context.Background(), s.st.path(lockFileName))
+		if err != nil {
+			s.mu.RUnlock()
+			return fmt.Errorf("hns sim: %w", err)
+		}
+		if !s.st.journaled() {
+			defer s.mu.RUnlock()
+			defer unlock()
+			return fn()
+		}
+		// A killed mutation's journal: apply it under the exclusive lock.
+		unlock()
+		s.mu.RUnlock()
+		if err := s.locked(true, func() error { return nil }); err != nil {
+			return err
+		}
+	}
+}
+
+// lockFreeReads: on Unix a file may be renamed over while another process
+// reads it, so the files that are replaced with a new inode (config and
+// faults, read by every call) are read without the lock. Windows refuses
+// to rename over a file that another process has open (os.Open does not
+// share delete access), so there they are read under the shared lock.
+const lockFreeReads = runtime.GOOS != "windows"
 
 // unlockedRead reads config or faults outside a locked section: without
 // the lock where the OS allows it (see lockFreeReads), else under the

@@ -33,7 +33,10 @@ var objectDirs = []string{networksDir, endpointsDir, namespacesDir, namesDir, me
 
 // store reads and writes files under the state directory. It knows the
 // layout but none of HNS's rules.
-type store struct{ dir string }
+type store struct {
+	dir string
+	tx  *journal // the writes of the operation under way (exclusive sections only)
+}
 
 func (st store) path(elem ...string) string {
 	return filepath.Join(append([]string{st.dir}, elem...)...)
@@ -72,8 +75,8 @@ func writeJSON(path string, v any) error {
 	return writeFileAtomic(path, b)
 }
 
-// putJSON replaces the object file at path with v (see put); the caller
-// holds the exclusive lock.
+// putJSON replaces the object file at path with v when the operation
+// commits (see put).
 func (st store) putJSON(path string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -1,6 +1,7 @@
 package etcdtest
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -12,3 +13,6 @@ var terminate = syscall.SIGTERM
 func dieWithParent(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
+
+func pause(p *os.Process) error  { return p.Signal(syscall.SIGSTOP) }
+func resume(p *os.Process) error { return p.Signal(syscall.SIGCONT) }

@@ -5,17 +5,9 @@
 package logging
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"time"
-
-	"github.com/calico-win/cni/internal/flock"
 )
 
 // Options are the netconf's log_* keys.
@@ -31,9 +23,10 @@ type Options struct {
 func Setup(o Options, stderr io.Writer, attrs ...any) (func(), error) {
 	var w io.Writer = stderr
 	closer := func() {}
-	var ferr error
+	var ferr, rerr error
 	if o.FilePath != "" {
-		f, err := openRotated(o)
+		f, rotErr, err := openRotated(o)
+		rerr = rotErr
 		if err != nil {
 			ferr = err // keep logging to stderr; the caller decides
 		} else {
@@ -43,6 +36,11 @@ func Setup(o Options, stderr io.Writer, attrs ...any) (func(), error) {
 	}
 	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: level(o.Level)})
 	slog.SetDefault(slog.New(h).With(attrs...))
+	if rerr != nil {
+		// Not fatal, but a log that is never rotated grows without bound:
+		// say so where the operator looks.
+		slog.Warn("log rotation failed; the log keeps growing", "path", o.FilePath, "err", rerr)
+	}
 	return closer, ferr
 }
 
@@ -56,51 +54,4 @@ func level(s string) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
-}
-
-// openRotated opens the log file for appending, rotating it first when it has
-// grown past MaxSize. Rotation renames path to path.<timestamp> and prunes
-// rotated files beyond MaxCount or older than MaxAge days.
-func openRotated(o Options) (*os.File, error) {
-	if o.MaxSize <= 0 {
-		o.MaxSize = 100
-	}
-	if o.MaxAge <= 0 {
-		o.MaxAge = 30
-	}
-	if o.MaxCount <= 0 {
-		o.MaxCount = 10
-	}
-	if err := os.MkdirAll(filepath.Dir(o.FilePath), 0o755); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(o.FilePath); err == nil && st.Size() >= int64(o.MaxSize)<<20 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		unlock, lerr := flock.Lock(ctx, filepath.Join(filepath.Dir(o.FilePath), "."+filepath.Base(o.FilePath)+".lock"))
-		cancel()
-		if lerr == nil {
-			rotate(o)
-			unlock()
-		}
-	}
-	return os.OpenFile(o.FilePath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-}
-
-func rotate(o Options) {
-	// Another process may have rotated while we waited for the lock.
-	if st, err := os.Stat(o.FilePath); err != nil || st.Size() < int64(o.MaxSize)<<20 {
-		return
-	}
-	stamp := time.Now().UTC().Format("2006-01-02T15-04-05.000")
-	_ = os.Rename(o.FilePath, fmt.Sprintf("%s.%s", o.FilePath, stamp))
-	old, _ := filepath.Glob(o.FilePath + ".*")
-	rotated := old
-	sort.Sort(sort.Reverse(sort.StringSlice(rotated))) // newest first
-	cutoff := time.Now().Add(-time.Duration(o.MaxAge) * 24 * time.Hour)
-	for i, p := range rotated {
-		st, err := os.Stat(p)
-		if i >= o.MaxCount || (err == nil && st.ModTime().Before(cutoff)) {
-			_ = os.Remove(p)
-		}
-	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestSetupWritesBothAndRotates(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "cni.log")
 	// A file already over 1 MB is rotated when the next process opens it.
 	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 1<<20+1), 0o644); err != nil {
