@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -232,11 +234,8 @@ func (nc *NetConf) validate() error {
 		return &ConfigError{Key: "datastore_type", Value: nc.DatastoreType, Reason: `must be "etcdv3" or "kubernetes"`}
 	}
 	if nc.EtcdEndpoints != "" {
-		for _, ep := range strings.Split(nc.EtcdEndpoints, ",") {
-			ep = strings.TrimSpace(ep)
-			if !strings.HasPrefix(ep, "http://") && !strings.HasPrefix(ep, "https://") {
-				return &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "each endpoint must be an http:// or https:// URL"}
-			}
+		if _, err := etcdEndpoints(nc.EtcdEndpoints); err != nil {
+			return err
 		}
 	}
 	return nc.validatePolicies()
@@ -320,4 +319,30 @@ func (nc *NetConf) EndpointPolicies() []json.RawMessage {
 		}
 	}
 	return out
+}
+
+// etcdEndpoints splits and checks etcd_endpoints (or $ETCD_ENDPOINTS): each
+// an http(s) URL with a host and, if given, a numeric port. "http://" alone
+// would otherwise pass and fail only when the store is opened.
+func etcdEndpoints(list string) ([]string, error) {
+	var out []string
+	for _, ep := range strings.Split(list, ",") {
+		ep = strings.TrimSpace(ep)
+		u, err := url.Parse(ep)
+		switch {
+		case err != nil:
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "not a URL: " + err.Error()}
+		case u.Scheme != "http" && u.Scheme != "https":
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "each endpoint must be an http:// or https:// URL"}
+		case u.Hostname() == "":
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "the URL has no host"}
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "the port must be a number from 1 to 65535"}
+			}
+		}
+		out = append(out, ep)
+	}
+	return out, nil
 }
