@@ -203,7 +203,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, stdin, nil)
+	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func (c *call) delegateDel() error {
 	if err != nil {
 		return err
 	}
-	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, nil)
+	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
 }
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to

@@ -225,6 +225,9 @@ func (nc *NetConf) validate() error {
 			return &ConfigError{Key: k.key, Value: k.v, Reason: `must be "true" or "false"`}
 		}
 	}
+	if err := checkIPAMType(nc.IPAM.Type); err != nil {
+		return err
+	}
 	if deref(nc.IPAM.AssignIPv6) == "true" {
 		return &ConfigError{Key: "ipam.assign_ipv6", Value: "true", Reason: "IPv6 is not supported on Windows nodes by this plugin"}
 	}

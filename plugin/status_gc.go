@@ -37,7 +37,7 @@ func (c *call) status() error {
 		if err := c.allocator().Ready(c.ctx, c.nc.IPAM.IPv4Pools); err != nil {
 			return err
 		}
-	} else if err := invoke.DelegateStatus(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil); err != nil {
+	} else if err := invoke.DelegateStatus(c.ctx, c.nc.IPAM.Type, c.args.StdinData, c.ipamExec()); err != nil {
 		return err
 	}
 	if !c.nc.WindowsUseSingleNetwork {
@@ -95,7 +95,7 @@ func (c *call) gc() error {
 		if len(released) > 0 {
 			slog.Info("GC released IPAM handles", "handles", released)
 		}
-	} else if err := invoke.DelegateGC(c.ctx, c.nc.IPAM.Type, c.args.StdinData, nil); err != nil {
+	} else if err := invoke.DelegateGC(c.ctx, c.nc.IPAM.Type, c.args.StdinData, c.ipamExec()); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
