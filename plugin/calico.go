@@ -134,7 +134,7 @@ func (c *call) add() (*current.Result, error) {
 		containerID: c.args.ContainerID, namespaceID: nsID, addr: got.addr, block: got.block, pools: got.snap.Pools})
 	if err != nil {
 		got.undo()
-		return nil, err
+		return nil, c.unknownNamespace(h, nsID, err)
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/containernetworking/cni/pkg/types"
 
 	"github.com/calico-win/cni/datastore"
+	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
@@ -46,6 +47,8 @@ func toCNIError(err error) *types.Error {
 	switch {
 	case errors.As(err, &ce):
 		code = types.ErrInvalidNetworkConfig
+	case errors.Is(err, etcdstore.ErrNotGateway):
+		return types.NewError(types.ErrInvalidNetworkConfig, "invalid network config: etcd_endpoints: "+err.Error(), "")
 	case errors.As(err, &ae):
 		code = types.ErrInvalidEnvironmentVariables
 	case errors.Is(err, datastore.ErrUnauthorized):

@@ -225,6 +225,9 @@ func (nc *NetConf) validate() error {
 			return &ConfigError{Key: k.key, Value: k.v, Reason: `must be "true" or "false"`}
 		}
 	}
+	if nc.MTU != 0 && (nc.MTU < minMTU || nc.MTU > maxMTU) {
+		return &ConfigError{Key: "mtu", Value: fmt.Sprint(nc.MTU), Reason: fmt.Sprintf("must be 0 (unset) or %d-%d", minMTU, maxMTU)}
+	}
 	if err := checkIPAMType(nc.IPAM.Type); err != nil {
 		return err
 	}
@@ -323,6 +326,14 @@ func (nc *NetConf) EndpointPolicies() []json.RawMessage {
 	}
 	return out
 }
+
+// The MTUs an interface may have: 576 is IPv4's minimum datagram every host
+// must accept (and Windows' floor for an interface MTU), 65535 the largest
+// an IPv4 packet can be.
+const (
+	minMTU = 576
+	maxMTU = 65535
+)
 
 // etcdEndpoints splits and checks etcd_endpoints (or $ETCD_ENDPOINTS): each
 // an http(s) URL with a host and, if given, a numeric port. "http://" alone
