@@ -73,8 +73,9 @@ func (a *Args) validate() error {
 func (a *Args) k8s() bool { return a.K8S_POD_NAME != "" && a.K8S_POD_NAMESPACE != "" }
 
 // nodename finds this node's name as Calico does: the netconf "nodename", then
-// the nodename file (trimmed, unlike Calico, so a trailing newline written by
-// an editor or script does not create a phantom node), then "hostname", then
+// the nodename file (trimmed and decoded from PowerShell's UTF-16 or BOM,
+// unlike Calico, so a trailing newline or a BOM written by an editor or
+// script does not create a phantom node), then "hostname", then
 // the OS host name in lower case. Unless nodename_file_optional is set, a
 // missing nodename file fails the call: calico-node writes it when it starts,
 // so its absence means the node is not ready for pods.
@@ -91,8 +92,8 @@ func nodename(nc *NetConf) (string, error) {
 	switch {
 	case nc.Nodename != "":
 		return nc.Nodename, nil
-	case err == nil && strings.TrimSpace(string(data)) != "":
-		return strings.TrimSpace(string(data)), nil
+	case err == nil && decodeText(data) != "":
+		return decodeText(data), nil
 	case nc.Hostname != "":
 		return nc.Hostname, nil
 	}
