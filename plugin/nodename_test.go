@@ -29,7 +29,13 @@ func TestNodenameFileEncodings(t *testing.T) {
 		"utf-16 le no": utf16With(nil, false, "win-node-1\r\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "nodename")
+			// Not t.TempDir: its RemoveAll fails under Wine, where this test also runs.
+			dir, err := os.MkdirTemp("", "nodename-test-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			path := filepath.Join(dir, "nodename")
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
