@@ -27,8 +27,8 @@ const delegationDepthEnv = "CALICO_WIN_DELEGATION_DEPTH"
 var errDelegationLoop = errors.New("IPAM delegation leads back into this plugin")
 
 // delegateWaitDelay bounds how long the call waits, after the delegated
-// plugin is killed, for descendants that escaped the kill and still hold
-// its stdout or stderr.
+// plugin is killed, for descendants that escaped the kill (see
+// startInGroup) and still hold its stdout or stderr.
 const delegateWaitDelay = 200 * time.Millisecond
 
 // ipamExec runs a delegated IPAM plugin (invoke.Exec): only from CNI_PATH,
@@ -89,9 +89,12 @@ func (e *ipamExec) ExecPlugin(ctx context.Context, path string, stdin []byte, en
 	cmd.Env = delegateEnv(environ)
 	cmd.Stdin = bytes.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ownProcessGroup(cmd)
 	cmd.WaitDelay = delegateWaitDelay
-	err := cmd.Run()
+	release, err := startInGroup(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	release()
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
