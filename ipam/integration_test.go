@@ -233,7 +233,7 @@ func TestGCReleasesOnlyStaleHandlesOfThisNodeIntegration(t *testing.T) {
 	if _, err := other.Assign(ctx(t), req("remote"), datastore.Query{}); err != nil {
 		t.Fatal(err)
 	}
-	released, err := a.GC(ctx(t), "Calico.", func(h string) bool { return h == "Calico.keep" })
+	released, err := a.GC(ctx(t), func(h string, _ map[string]string) bool { return h != "Calico.keep" })
 	if err != nil {
 		t.Fatal(err)
 	}

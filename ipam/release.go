@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/calico-win/cni/datastore"
 )
@@ -134,11 +133,20 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 	return freed, nil
 }
 
-// GC releases the handles with the given prefix (for example "Calico.") that
-// hold addresses in this host's blocks and for which keep returns false. It
-// looks only at this host's blocks, so it never touches another node's
-// allocations. It returns the released handle IDs.
-func (a *Allocator) GC(ctx context.Context, prefix string, keep func(handleID string) bool) ([]string, error) {
+// gcBatch is how many handles one GC change releases: with a block write
+// per handle at worst, 2 x 50 writes stay within etcd's default 128
+// operations per transaction, and one Kubernetes change stays short.
+const gcBatch = 50
+
+// GC releases the handles holding addresses in this host's blocks for which
+// collect returns true. It looks only at this host's blocks, so it never
+// touches another node's allocations. collect is called once per handle,
+// with the attributes of its allocation ("node", "namespace", "pod"); it
+// does whatever must come before the release (removing the workload's
+// endpoints) and returns false to keep the handle. Handles are released in
+// batches of gcBatch, and a failed batch does not stop the others. It
+// returns the released handle IDs.
+func (a *Allocator) GC(ctx context.Context, collect func(handleID string, attrs map[string]string) bool) ([]string, error) {
 	snap, err := a.Store.Read(ctx, datastore.Query{Affinities: a.Host})
 	if err != nil {
 		return nil, err
@@ -154,28 +162,33 @@ func (a *Allocator) GC(ctx context.Context, prefix string, keep func(handleID st
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	var stale []string
+	attrs := map[string]map[string]string{}
 	for _, b := range s2.Blocks {
 		if hostOf(&b.Value) != a.Host {
 			continue
 		}
 		for _, at := range b.Value.Attributes {
-			if at.HandleID == nil || !strings.HasPrefix(*at.HandleID, prefix) || seen[*at.HandleID] {
-				continue
-			}
-			seen[*at.HandleID] = true
-			if !keep(*at.HandleID) {
-				stale = append(stale, *at.HandleID)
+			if at.HandleID != nil && *at.HandleID != datastore.WindowsReservedHandle {
+				if _, ok := attrs[*at.HandleID]; !ok {
+					attrs[*at.HandleID] = at.Secondary
+				}
 			}
 		}
 	}
-	slices.Sort(stale)
-	if len(stale) == 0 {
-		return nil, nil
+	var stale []string
+	for _, h := range slices.Sorted(maps.Keys(attrs)) {
+		if collect(h, attrs[h]) {
+			stale = append(stale, h)
+		}
 	}
-	if _, err := a.Release(ctx, stale...); err != nil {
-		return nil, err
+	var released []string
+	var errs []error
+	for batch := range slices.Chunk(stale, gcBatch) {
+		if _, err := a.Release(ctx, batch...); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		released = append(released, batch...)
 	}
-	return stale, nil
+	return released, errors.Join(errs...)
 }

@@ -137,7 +137,7 @@ func (c *call) add() (*current.Result, error) {
 		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
 		got.undo()
-		return nil, err
+		return nil, c.unknownNamespace(h, nsID, err)
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
@@ -231,7 +231,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, stdin, nil)
+	r, err := invoke.DelegateAdd(c.ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func (c *call) delegateDel() error {
 	if err != nil {
 		return err
 	}
-	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, nil)
+	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
 }
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to

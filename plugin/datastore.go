@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -52,7 +53,10 @@ func openStore(nc *NetConf) (datastore.Store, error) {
 	return openKDD(nc)
 }
 
-// openEtcd opens the etcd datastore (etcd_endpoints, else $ETCD_ENDPOINTS).
+// openEtcd opens the etcd backend. A TLS file that is missing or unreadable
+// is "try again later": at node start the certificates are often not mounted
+// yet. A file that is there but malformed, or a malformed endpoint, is a
+// configuration error naming the key.
 func openEtcd(nc *NetConf) (datastore.Store, error) {
 	eps := nc.EtcdEndpoints
 	if eps == "" {
@@ -61,14 +65,33 @@ func openEtcd(nc *NetConf) (datastore.Store, error) {
 	if eps == "" {
 		return nil, &ConfigError{Key: "etcd_endpoints", Reason: "required with datastore_type etcdv3"}
 	}
-	var list []string
-	for _, e := range strings.Split(eps, ",") {
-		list = append(list, strings.TrimSpace(e))
+	list, err := etcdEndpoints(eps)
+	if err != nil {
+		return nil, err
 	}
-	return etcdstore.New(etcdstore.Config{
+	files := []struct{ key, path string }{
+		{"etcd_ca_cert_file", nc.EtcdCACertFile}, {"etcd_cert_file", nc.EtcdCertFile}, {"etcd_key_file", nc.EtcdKeyFile}}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.ReadFile(f.path); err != nil {
+			return nil, fmt.Errorf("%w: %s %s cannot be read yet (%v): check that the certificates are mounted",
+				datastore.ErrUnavailable, f.key, f.path, err)
+		}
+	}
+	if (nc.EtcdCertFile == "") != (nc.EtcdKeyFile == "") {
+		return nil, &ConfigError{Key: "etcd_cert_file/etcd_key_file", Reason: "set both or neither"}
+	}
+	s, err := etcdstore.New(etcdstore.Config{
 		Endpoints: list, CAFile: nc.EtcdCACertFile, CertFile: nc.EtcdCertFile, KeyFile: nc.EtcdKeyFile,
 		Timeout: datastoreTimeout,
 	})
+	if err != nil {
+		// Never return s: a nil *etcd.Store inside the interface is not nil.
+		return nil, &ConfigError{Key: "etcd_ca_cert_file/etcd_cert_file/etcd_key_file", Reason: err.Error()}
+	}
+	return s, nil
 }
 
 // openKDD opens the Kubernetes datastore. It reads the kubeconfig (a

@@ -2,9 +2,11 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -42,15 +44,36 @@ func parseArgs(s string) (*Args, error) {
 	if err := types.LoadArgs(s, a); err != nil {
 		return nil, &ArgsError{Msg: "CNI_ARGS: " + err.Error()}
 	}
-	return a, nil
+	return a, a.validate()
+}
+
+// Kubernetes' name rules (DNS-1123): a namespace is a label, a pod name a
+// subdomain. The names become parts of etcd keys and API paths, so one with
+// "/" or ".." would address another object.
+var (
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+// validate refuses pod names and namespaces that Kubernetes could not have
+// given.
+func (a *Args) validate() error {
+	if ns := string(a.K8S_POD_NAMESPACE); ns != "" && (len(ns) > 63 || !dns1123Label.MatchString(ns)) {
+		return &ArgsError{Msg: fmt.Sprintf("CNI_ARGS K8S_POD_NAMESPACE=%q is not a Kubernetes namespace name (DNS-1123 label)", ns)}
+	}
+	if p := string(a.K8S_POD_NAME); p != "" && (len(p) > 253 || !dns1123Subdomain.MatchString(p)) {
+		return &ArgsError{Msg: fmt.Sprintf("CNI_ARGS K8S_POD_NAME=%q is not a Kubernetes pod name (DNS-1123 subdomain)", p)}
+	}
+	return nil
 }
 
 // k8s reports whether the call comes from Kubernetes (both pod keys set).
 func (a *Args) k8s() bool { return a.K8S_POD_NAME != "" && a.K8S_POD_NAMESPACE != "" }
 
 // nodename finds this node's name as Calico does: the netconf "nodename", then
-// the nodename file (trimmed, unlike Calico, so a trailing newline written by
-// an editor or script does not create a phantom node), then "hostname", then
+// the nodename file (trimmed and decoded from PowerShell's UTF-16 or BOM,
+// unlike Calico, so a trailing newline or a BOM written by an editor or
+// script does not create a phantom node), then "hostname", then
 // the OS host name in lower case. Unless nodename_file_optional is set, a
 // missing nodename file fails the call: calico-node writes it when it starts,
 // so its absence means the node is not ready for pods.
@@ -67,8 +90,8 @@ func nodename(nc *NetConf) (string, error) {
 	switch {
 	case nc.Nodename != "":
 		return nc.Nodename, nil
-	case err == nil && strings.TrimSpace(string(data)) != "":
-		return strings.TrimSpace(string(data)), nil
+	case err == nil && decodeText(data) != "":
+		return decodeText(data), nil
 	case nc.Hostname != "":
 		return nc.Hostname, nil
 	}
@@ -116,8 +139,35 @@ func stateFile(nc *NetConf, name string) string {
 	return filepath.Join(filepath.Dir(lockFile(nc)), name)
 }
 
-// hostLock returns the IPAM host lock of the netconf.
+// minBudgetAfterLock is the least of the call's deadline that must be left
+// once the IPAM lock is held; with less, the datastore work would fail with
+// a timeout that hides where the time went.
+const minBudgetAfterLock = 500 * time.Millisecond
+
+// hostLock returns the IPAM host lock of the netconf. A lock file that
+// cannot be created is a configuration error naming ipam_lock_file (unlike
+// Calico, which then runs without the lock): the lock keeps the node's
+// concurrent calls from fighting over one block, and its directory holds
+// the node-local state files. Time spent waiting for the lock is named in
+// the error when it used up the call's deadline.
 func hostLock(nc *NetConf) func(ctx context.Context) (func(), error) {
 	path := lockFile(nc)
-	return func(ctx context.Context) (func(), error) { return flock.Lock(ctx, path) }
+	return func(ctx context.Context) (func(), error) {
+		start := time.Now()
+		unlock, err := flock.Lock(ctx, path)
+		waited := time.Since(start).Round(time.Millisecond)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+			return nil, fmt.Errorf("waited %s for the IPAM lock (ipam_lock_file %s), held by another CNI call, until the call's deadline: %w",
+				waited, path, err)
+		case err != nil:
+			return nil, &ConfigError{Key: "ipam_lock_file", Value: path, Reason: "the lock file cannot be created: " + err.Error()}
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < minBudgetAfterLock {
+			unlock()
+			return nil, fmt.Errorf("waited %s for the IPAM lock (ipam_lock_file %s), held by another CNI call; too little of the call's deadline is left: %w",
+				waited, path, context.DeadlineExceeded)
+		}
+		return unlock, nil
+	}
 }

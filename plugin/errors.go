@@ -10,6 +10,7 @@ import (
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/kdd"
+	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
@@ -53,6 +54,8 @@ func toCNIError(err error) *types.Error {
 	switch {
 	case errors.As(err, &ce), errors.Is(err, kdd.ErrAPIGroupNotServed), errors.Is(err, kdd.ErrInvalidHandleID):
 		code = types.ErrInvalidNetworkConfig
+	case errors.Is(err, etcdstore.ErrNotGateway):
+		return types.NewError(types.ErrInvalidNetworkConfig, "invalid network config: etcd_endpoints: "+err.Error(), "")
 	case errors.As(err, &ae):
 		code = types.ErrInvalidEnvironmentVariables
 	case errors.Is(err, datastore.ErrUnauthorized):

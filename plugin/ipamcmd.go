@@ -168,31 +168,29 @@ func statusError(err error) error {
 // errNetworkGone: the HNS network the node's pods are on does not exist.
 var errNetworkGone = errors.New("the node's HNS network is gone: existing pods have no connectivity")
 
-// ipamGC releases this node's "<network>.*" handles whose containers are not
-// in cni.dev/valid-attachments. Without that key it releases nothing: an
-// absent list is no information, not an empty one.
+// ipamGC releases this node's handles of this network whose containers are
+// not in cni.dev/valid-attachments (see handleContainer for what counts as
+// this network's). Without that key it releases nothing: an absent list is
+// no information, not an empty one.
 func ipamGC(args *skel.CmdArgs) error {
 	c, err := newIPAMCall("GC", args)
 	if err != nil {
 		return toCNIError(err)
 	}
 	defer c.close()
-	if c.nc.ValidAttachments != nil {
-		if err := c.checkReady(); err != nil {
-			return toCNIError(err)
-		}
-	}
-	_, err = c.gcIPAM()
-	return toCNIError(err)
-}
-
-func (c *call) gcIPAM() ([]string, error) {
 	if c.nc.ValidAttachments == nil {
-		return nil, nil
+		return nil
+	}
+	if err := c.checkReady(); err != nil {
+		return toCNIError(err)
 	}
 	keep := map[string]bool{}
 	for _, a := range *c.nc.ValidAttachments {
-		keep[c.nc.Name+"."+a.ContainerID] = true
+		keep[a.ContainerID] = true
 	}
-	return c.allocator().GC(c.ctx, c.nc.Name+".", func(h string) bool { return keep[h] })
+	_, err = c.allocator().GC(c.ctx, func(handle string, _ map[string]string) bool {
+		cid, ok := c.handleContainer(handle)
+		return ok && !keep[cid]
+	})
+	return toCNIError(err)
 }

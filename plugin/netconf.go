@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -201,6 +203,12 @@ func (nc *NetConf) validate() error {
 			return &ConfigError{Key: k.key, Value: k.v, Reason: `must be "true" or "false"`}
 		}
 	}
+	if nc.MTU != 0 && (nc.MTU < minMTU || nc.MTU > maxMTU) {
+		return &ConfigError{Key: "mtu", Value: fmt.Sprint(nc.MTU), Reason: fmt.Sprintf("must be 0 (unset) or %d-%d", minMTU, maxMTU)}
+	}
+	if err := checkIPAMType(nc.IPAM.Type); err != nil {
+		return err
+	}
 	if deref(nc.IPAM.AssignIPv6) == "true" {
 		return &ConfigError{Key: "ipam.assign_ipv6", Value: "true", Reason: "IPv6 is not supported on Windows nodes by this plugin"}
 	}
@@ -208,11 +216,8 @@ func (nc *NetConf) validate() error {
 		return &ConfigError{Key: "datastore_type", Value: nc.DatastoreType, Reason: `must be "etcdv3" or "kubernetes"`}
 	}
 	if nc.EtcdEndpoints != "" {
-		for _, ep := range strings.Split(nc.EtcdEndpoints, ",") {
-			ep = strings.TrimSpace(ep)
-			if !strings.HasPrefix(ep, "http://") && !strings.HasPrefix(ep, "https://") {
-				return &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "each endpoint must be an http:// or https:// URL"}
-			}
+		if _, err := etcdEndpoints(nc.EtcdEndpoints); err != nil {
+			return err
 		}
 	}
 	return nc.validatePolicies()
@@ -296,4 +301,38 @@ func (nc *NetConf) EndpointPolicies() []json.RawMessage {
 		}
 	}
 	return out
+}
+
+// The MTUs an interface may have: 576 is IPv4's minimum datagram every host
+// must accept (and Windows' floor for an interface MTU), 65535 the largest
+// an IPv4 packet can be.
+const (
+	minMTU = 576
+	maxMTU = 65535
+)
+
+// etcdEndpoints splits and checks etcd_endpoints (or $ETCD_ENDPOINTS): each
+// an http(s) URL with a host and, if given, a numeric port. "http://" alone
+// would otherwise pass and fail only when the store is opened.
+func etcdEndpoints(list string) ([]string, error) {
+	var out []string
+	for _, ep := range strings.Split(list, ",") {
+		ep = strings.TrimSpace(ep)
+		u, err := url.Parse(ep)
+		switch {
+		case err != nil:
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "not a URL: " + err.Error()}
+		case u.Scheme != "http" && u.Scheme != "https":
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "each endpoint must be an http:// or https:// URL"}
+		case u.Hostname() == "":
+			return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "the URL has no host"}
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return nil, &ConfigError{Key: "etcd_endpoints", Value: ep, Reason: "the port must be a number from 1 to 65535"}
+			}
+		}
+		out = append(out, ep)
+	}
+	return out, nil
 }

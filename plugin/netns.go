@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/calico-win/cni/hns"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -22,4 +24,18 @@ func namespaceID(netns string) (string, error) {
 		return "", &ArgsError{Msg: fmt.Sprintf("CNI_NETNS %q is not an HCN namespace GUID", netns)}
 	}
 	return strings.ToUpper(last), nil
+}
+
+// unknownNamespace turns a failed attach into the runtime's fault (CNI code
+// 4, like any bad CNI_NETNS) when HNS has no namespace of that GUID: the
+// runtime passed a namespace that does not exist (or no longer does), which
+// retrying the same call cannot fix. Other errors are returned as they are.
+func (c *call) unknownNamespace(h hns.Client, nsID string, err error) error {
+	if !hns.IsNotFound(err) {
+		return err
+	}
+	if _, gerr := h.GetNamespaceByID(c.ctx, nsID); !hns.IsNotFound(gerr) {
+		return err
+	}
+	return &ArgsError{Msg: fmt.Sprintf("CNI_NETNS %q: HNS has no namespace of that GUID (%v)", c.args.Netns, err)}
 }

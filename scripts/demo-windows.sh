@@ -108,8 +108,9 @@ say "etcd on $endpoint, seeded with the pool 10.244.5.0/26, strict affinity and 
 # CalicoWindows/cni.conf.template: a single-plugin .conf, nodename file
 # c:\CalicoWindows\nodename, no ipam_lock_file so the default
 # c:\CalicoWindows\ipam.lock is used), plus the log_file_path the
-# HostProcess installer (install_windows.go) sets. No kubeconfig: the
-# datastore is etcd and there is no API server here.
+# HostProcess installer (install_windows.go) sets. No kubeconfig and so no
+# policy type: the datastore is etcd and there is no API server here, and
+# with policy.type k8s both Calico and this plugin need one (code 7).
 printf '%s' "$node" >"$C/CalicoWindows/nodename" # as calico-node writes it
 conf=$conf_dir/10-calico.conf
 cat >"$conf" <<CONF
@@ -121,9 +122,6 @@ cat >"$conf" <<CONF
   "mode": "vxlan",
   "vxlan_mac_prefix":  "0E-2A",
   "vxlan_vni": 4096,
-  "policy": {
-    "type": "k8s"
-  },
   "log_level": "info",
   "log_file_path": "c:/var/log/calico/cni/cni.log",
   "windows_loopback_DSR": false,
@@ -283,14 +281,9 @@ calico_exe GC gc-call none $id1 || die "GC failed"
 [ "$(count_handles)" = 3 ] || die "GC: want 3 IPAM handles left"
 hnsctl namespace delete "${netns[web-3]}" >/dev/null
 echo "GC: OK"
-# A known gap (README, "On a Windows node"): GC does not delete the
-# WorkloadEndpoints of the containers it collects, and on etcd nothing else
-# does. Tolerated here for this one WorkloadEndpoint until GC does it; the
-# check below fails once it does, so that this workaround is removed.
+# GC removed web-3's WorkloadEndpoint too, as DEL would.
 wep3=/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--node--1-k8s-web--3-eth0
-etcdctl get "$wep3" --keys-only | grep -q . || die "web-3's WorkloadEndpoint vanished: GC now deletes it; drop this step"
-echo "KNOWN GAP: GC left web-3's WorkloadEndpoint; deleting it by hand"
-etcdctl del "$wep3" >/dev/null
+etcdctl get "$wep3" --keys-only | grep -q . && die "GC left web-3's WorkloadEndpoint"
 
 for p in web-1 web-2; do
 	say "cnitool.exe del $p"

@@ -14,6 +14,10 @@ import (
 	"github.com/calico-win/cni/datastore"
 )
 
+// ErrNotGateway: the endpoint answered, but not as etcd's v3 JSON gateway
+// (HTTP 404 for a path etcd serves): the endpoint's URL is wrong.
+var ErrNotGateway = errors.New("the endpoint is not etcd's v3 gateway (check the URL's path)")
+
 // gRPC status codes that etcd's gateway reports in its error body.
 const (
 	codeDeadlineExceeded = 4
@@ -72,6 +76,10 @@ func gatewayFailure(status int, body []byte) error {
 		return fmt.Errorf("%w: %s", datastore.ErrUnavailable, msg)
 	case g.Code != 0:
 		return fmt.Errorf("%s (gRPC code %d, HTTP %d)", msg, g.Code, status)
+	case status == http.StatusNotFound:
+		// etcd's gateway serves every path this client uses: a 404 is a
+		// wrong URL path in the endpoint, or something else answering.
+		return fmt.Errorf("%w: HTTP 404: %s", ErrNotGateway, msg)
 	default:
 		return fmt.Errorf("HTTP %d: %s", status, msg)
 	}
