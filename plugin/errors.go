@@ -9,8 +9,8 @@ import (
 
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
-	"github.com/calico-win/cni/datastore/kdd"
 	etcdstore "github.com/calico-win/cni/datastore/etcd"
+	"github.com/calico-win/cni/datastore/kdd"
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
