@@ -42,6 +42,9 @@ type endpointRecord struct {
 	State    EndpointState
 	Seq      uint64
 	Ports    []string `json:",omitempty"` // keys held under ports/
+	// Forwarding is IPv4 forwarding on the host vNIC the endpoint has
+	// while attached to the host's default namespace (see host.go).
+	Forwarding bool `json:",omitempty"`
 }
 
 func (s *Sim) readEndpoint(id string) (*endpointRecord, error) {
