@@ -87,9 +87,6 @@ type ipamOutcome struct {
 }
 
 func (c *call) add() (*current.Result, error) {
-	if c.nc.Mode != "vxlan" {
-		return nil, &ConfigError{Key: "mode", Value: c.nc.Mode, Reason: `only "vxlan" is supported (an empty mode means L2Bridge/windows-bgp in Calico)`}
-	}
 	nsID, err := namespaceID(c.args.Netns)
 	if err != nil {
 		return nil, err

@@ -132,7 +132,7 @@ func TestBadInputIntegration(t *testing.T) {
 	}{
 		{"vni below 4096", func(h *harness, _ *libcni.RuntimeConf) { h.conf["vxlan_vni"] = 4095 }, 7, "Windows does not support VXLANVNI < 4096"},
 		{"mac prefix", func(h *harness, _ *libcni.RuntimeConf) { h.conf["vxlan_mac_prefix"] = "0E2A" }, 7, "vxlan_mac_prefix"},
-		{"mode", func(h *harness, _ *libcni.RuntimeConf) { h.conf["mode"] = "windows-bgp" }, 7, `mode "windows-bgp"`},
+		{"mode", func(h *harness, _ *libcni.RuntimeConf) { h.conf["mode"] = "bgp" }, 7, `mode "bgp"`},
 		{"exception cidr", func(h *harness, _ *libcni.RuntimeConf) {
 			h.conf["policies"] = []any{map[string]any{"name": "EndpointPolicy", "value": map[string]any{"Type": "OutBoundNAT", "ExceptionList": []string{"10.96.0.0/33"}}}}
 		}, 7, "policies[0].value.ExceptionList"},

@@ -25,7 +25,7 @@ func cmdStatus(args *skel.CmdArgs) error {
 
 // status reports whether an ADD can succeed now: Calico is ready in the
 // datastore, IPAM allows this node, and the HNS network exists with its
-// management IP.
+// management IP, of the configured mode's type.
 func (c *call) status() error {
 	snap, err := c.store.Read(c.ctx, datastore.Query{ClusterInfo: true})
 	if err != nil {
@@ -48,17 +48,11 @@ func (c *call) status() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	n, err := h.GetNetworkByName(c.ctx, c.nc.Name)
-	if hns.IsNotFound(err) {
+	err = newDataplane(c.nc, h).NetworkReady(c.ctx)
+	if errors.Is(err, dataplane.ErrNetworkGone) {
 		return fmt.Errorf("%w (%v)", errNetworkGone, err)
 	}
-	if err != nil {
-		return fmt.Errorf("HNS network %s: %w", c.nc.Name, err)
-	}
-	if _, ok := dataplane.ManagementIP(n); !ok {
-		return fmt.Errorf("HNS network %s has no management IP yet", c.nc.Name)
-	}
-	return nil
+	return err
 }
 
 func cmdGC(args *skel.CmdArgs) error {
