@@ -103,6 +103,9 @@ func (s *Sim) CreateEndpoint(ctx context.Context, e *hns.Endpoint) (*hns.Endpoin
 		if err != nil {
 			return err
 		}
+		if code == 0 {
+			code = checkEndpointType(&nr.Network, policies)
+		}
 		if code != 0 {
 			return hns.NewError(op, code)
 		}
