@@ -173,7 +173,7 @@ func TestNetworkRecreatedReplacesStaleEndpointIntegration(t *testing.T) {
 	if err := h.sim.DeleteNetwork(context.Background(), h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	n, err := h.sim.SetupOverlay(context.Background(), simSpec(h), 0)
+	n, err := h.setupNetwork(context.Background(), h.block, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
