@@ -141,7 +141,7 @@ func (h *harness) checkHostEndpoint(t testing.TB, n *hns.Network) {
 var l2bridgeTests = []string{
 	"TestAddCheckDelIntegration", "TestRepeatedAddReturnsSameResultIntegration", "TestDelWithoutAddAndWithoutNamespaceIntegration",
 	"TestDelOfOldSandboxKeepsNewWEPIntegration", "TestCheckMismatchesIntegration",
-	"TestStatusIntegration", "TestGCIntegration", "TestConcurrentAddsIntegration",
+	"TestStatusIntegration", "TestStatusModeMismatchIntegration", "TestGCIntegration", "TestConcurrentAddsIntegration",
 	"TestAddFaultInjectionLeavesNothingIntegration", "TestHNSStoppedIsTryAgainIntegration", "TestNetworkRecreatedReplacesStaleEndpointIntegration",
 	"TestAddressConflictsIntegration", "TestRandomFaultsNeverLeakIntegration",
 	"TestAddCreatesMissingNetworkIntegration", "TestManagementIPNotYetIntegration", "TestWrongSubnetNetworkIsReplacedIntegration",
