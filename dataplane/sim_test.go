@@ -47,6 +47,10 @@ func TestDataplaneOnSimulator(t *testing.T) {
 	if n.Name != "Calico" || n.Type != "Overlay" || !hasPolicy(n.Policies, hns.HostRoute) {
 		t.Errorf("network: %+v", n)
 	}
+	if sn := n.Ipams[0].Subnets[0]; len(sn.Policies) != 1 || string(sn.Policies[0]) != `{"Type":"VSID","Settings":{"IsolationId":4096}}` ||
+		sn.Routes[0].NextHop != "10.244.5.1" {
+		t.Errorf("subnet: %+v", sn)
+	}
 	hostEP, err := s.GetEndpointByName(ctx, "Calico_ep")
 	if err != nil || hostEP.IpConfigurations[0].IpAddress != "10.244.5.2" || hostEP.Flags&hns.EndpointFlagRemote == 0 {
 		t.Fatalf("host endpoint: %+v, %v", hostEP, err)

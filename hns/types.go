@@ -1,5 +1,6 @@
 // Package hns describes the Windows Host Networking Service (HCN v2 schema) as
 // the plugin sees it: the object types with hcn's JSON field names, the
+// policy type names and their typed settings (policy.go), the
 // Client interface that both the Windows adapter (hns/hcn) and the simulator
 // (hns/sim) implement, and the one place where HNS errors are classified.
 //

@@ -17,6 +17,7 @@ import (
 	etcdstore "github.com/calico-win/cni/datastore/etcd"
 	"github.com/calico-win/cni/internal/etcdtest"
 	"github.com/calico-win/cni/internal/flock"
+	"github.com/calico-win/cni/internal/testctx"
 	"github.com/calico-win/cni/ipam"
 )
 
@@ -51,11 +52,7 @@ func req(id string) ipam.Request {
 	return ipam.Request{HandleID: "Calico." + id, Attrs: map[string]string{"node": "win-1", "namespace": "default", "pod": "pod-" + id}}
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return testctx.New(t, 20*time.Second) }
 
 func TestFreshNodeClaimsBlockWithReservationsIntegration(t *testing.T) {
 	e := newEnv(t, "10.244.0.0/16", 26, true, 0)

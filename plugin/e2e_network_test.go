@@ -54,19 +54,24 @@ func TestAddCreatesMissingNetworkIntegration(t *testing.T) {
 }
 
 // A network whose management IP has not appeared yet is "try again later",
-// not a sleep; once it appears the same ADD succeeds.
+// not a sleep; once it appears the same ADD succeeds. The plugin runs in
+// its own process on the real clock, so the management IP appears the way
+// HNS publishes it, as a ProviderAddress network policy, rather than by
+// waiting out a delay.
 func TestManagementIPNotYetIntegration(t *testing.T) {
 	h := newHarness(t)
 	bg := context.Background()
 	if err := h.sim.DeleteNetwork(bg, h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.setupNetwork(bg, h.block, 2*time.Second); err != nil {
+	mgmt := mgmtIP
+	n, err := h.setupNetwork(bg, h.block, time.Hour)
+	if err != nil {
 		t.Fatal(err)
 	}
 	rt := pod("web-0", h.namespace())
 	start := time.Now()
-	_, err := h.add(rt)
+	_, err = h.add(rt)
 	if cniCode(err) != 11 || !strings.Contains(err.Error(), "management IP") {
 		t.Fatalf("ADD before the management IP: %v, want code 11", err)
 	}
@@ -74,7 +79,9 @@ func TestManagementIPNotYetIntegration(t *testing.T) {
 		t.Errorf("the ADD waited %s instead of failing fast", time.Since(start))
 	}
 	h.leakCheck()
-	time.Sleep(time.Until(start.Add(2100 * time.Millisecond)))
+	if err := h.sim.AddNetworkPolicy(bg, n.Id, []hns.Policy{hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: mgmt.String()})}); err != nil {
+		t.Fatal(err)
+	}
 	h.mustAdd(rt)
 	if err := h.del(rt); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ import (
 	"github.com/calico-win/cni/hns/sim"
 	"github.com/calico-win/cni/internal/etcdtest"
 	"github.com/calico-win/cni/internal/kastest"
+	"github.com/calico-win/cni/internal/testctx"
 )
 
 var binDir string
@@ -198,11 +199,7 @@ func pod(name, netns string) *libcni.RuntimeConf {
 	}
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return testctx.New(t, 60*time.Second) }
 
 func (h *harness) add(rt *libcni.RuntimeConf) (*current.Result, error) {
 	r, err := h.cni.AddNetworkList(ctx(h.t), h.list("1.1.0"), rt)

@@ -15,9 +15,9 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationKDDWiring: openKDD, the pod reads and the node's pod CIDR
+// TestKDDWiringIntegration: openKDD, the pod reads and the node's pod CIDR
 // against a real kube-apiserver, with the calico-cni-plugin identity.
-func TestIntegrationKDDWiring(t *testing.T) {
+func TestKDDWiringIntegration(t *testing.T) {
 	srv := kastest.Start(t)
 	nc := &NetConf{DatastoreType: "kubernetes", Kubernetes: KubernetesConf{Kubeconfig: srv.CNIKubeconfig(t)}}
 	srv.PutNamespace(t, "team-a", map[string]string{"team": "a"}, map[string]string{annotationIPv4Pools: `["pool-ns"]`})

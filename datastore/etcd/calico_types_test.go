@@ -15,10 +15,10 @@ import (
 // etcd's own model (blocks, handles, the IPAM config under /calico/ipam/v2),
 // the golden tests compare bytes instead: the v3 API has no type for them.
 
-// TestIntegrationSeededResourcesAreCalicos: a pool and a ClusterInformation
+// TestSeededResourcesAreCalicosIntegration: a pool and a ClusterInformation
 // seeded by etcdtest decode into Calico's v3 types and encode back to the
 // same bytes, so the seeds are what calicoctl would have stored.
-func TestIntegrationSeededResourcesAreCalicos(t *testing.T) {
+func TestSeededResourcesAreCalicosIntegration(t *testing.T) {
 	_, srv := newTestStore(t)
 	ready := true
 	srv.PutIPPool(t, datastore.IPPool{Name: "pool-10-244", CIDR: netip.MustParsePrefix("10.244.0.0/16"), NATOutgoing: true, VXLANMode: "Always"})
@@ -57,9 +57,9 @@ func TestIntegrationSeededResourcesAreCalicos(t *testing.T) {
 	}
 }
 
-// TestIntegrationReadMatchesCalicoIPPool: for the reference pool, every
+// TestReadMatchesCalicoIPPoolIntegration: for the reference pool, every
 // field Read returns equals what Calico's v3.IPPool says.
-func TestIntegrationReadMatchesCalicoIPPool(t *testing.T) {
+func TestReadMatchesCalicoIPPoolIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	srv.Put(t, "/calico/resources/v3/projectcalico.org/ippools/pool-10-244", referencePool)
 	var calico v3.IPPool
@@ -84,9 +84,9 @@ func TestIntegrationReadMatchesCalicoIPPool(t *testing.T) {
 	sameValue(t, "pool", p, want)
 }
 
-// TestIntegrationAffinityValueReadsAsCalicoState: the affinity value we
+// TestAffinityValueReadsAsCalicoStateIntegration: the affinity value we
 // write carries the state under the name Calico's BlockAffinity uses.
-func TestIntegrationAffinityValueReadsAsCalicoState(t *testing.T) {
+func TestAffinityValueReadsAsCalicoStateIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	for _, state := range []string{datastore.AffinityPending, datastore.AffinityConfirmed, datastore.AffinityPendingDeletion} {
 		srv.Wipe(t)

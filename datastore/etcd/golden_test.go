@@ -56,7 +56,7 @@ func firstBlockJSON() string {
 		`"sequenceNumberForAllocation":{"0":1795312570694147568},"deleted":false}`
 }
 
-func TestIntegrationCommitWritesCalicoBytes(t *testing.T) {
+func TestCommitWritesCalicoBytesIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	err := s.Commit(testCtx(t), datastore.Change{
 		Affinities: []datastore.Write[datastore.Affinity]{{Op: datastore.Create, Value: datastore.Affinity{
@@ -112,7 +112,7 @@ func referenceEndpoint() datastore.WorkloadEndpoint {
 	}
 }
 
-func TestIntegrationEndpointWritesCalicoBytes(t *testing.T) {
+func TestEndpointWritesCalicoBytesIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	w := referenceEndpoint()
 	w.Metadata.ResourceVersion = "4711" // a revision a caller carried over is never stored
@@ -130,7 +130,7 @@ func TestIntegrationEndpointWritesCalicoBytes(t *testing.T) {
 	}
 }
 
-func TestIntegrationEndpointCreateSetsMetadata(t *testing.T) {
+func TestEndpointCreateSetsMetadataIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	w := referenceEndpoint()
 	w.Kind, w.APIVersion, w.Metadata.UID, w.Metadata.CreationTimestamp = "", "", "", ""
@@ -181,7 +181,7 @@ const referencePool = `{"kind":"IPPool","apiVersion":"projectcalico.org/v3","met
 	`"spec":{"cidr":"10.244.0.0/16","vxlanMode":"Always","ipipMode":"Never","natOutgoing":true,"blockSize":26,` +
 	`"nodeSelector":"all()","allowedUses":["Workload","Tunnel"],"assignmentMode":"Automatic"}}`
 
-func TestIntegrationReadParsesStoredPools(t *testing.T) {
+func TestReadParsesStoredPoolsIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	srv.Put(t, "/calico/resources/v3/projectcalico.org/ippools/pool-10-244", referencePool)
 	// Older objects lack what calicoctl now fills in; Read applies libcalico-go's defaults.
@@ -204,7 +204,7 @@ func TestIntegrationReadParsesStoredPools(t *testing.T) {
 	}
 }
 
-func TestIntegrationReadLegacyValues(t *testing.T) {
+func TestReadLegacyValuesIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	// An affinity written by an old Calico has an empty value: read as {}, that is confirmed.
 	srv.Put(t, "/calico/ipam/v2/host/node1/ipv4/block/10.244.166.128-26", "")
@@ -222,9 +222,9 @@ func TestIntegrationReadLegacyValues(t *testing.T) {
 	}
 }
 
-// TestIntegrationReadPastTxnLimit: a Read needing more ranges than one
+// TestReadPastTxnLimitIntegration: a Read needing more ranges than one
 // transaction may hold still sees every object, at one revision.
-func TestIntegrationReadPastTxnLimit(t *testing.T) {
+func TestReadPastTxnLimitIntegration(t *testing.T) {
 	s, _ := newTestStore(t)
 	var ids []string
 	for batch := range 3 {

@@ -8,6 +8,7 @@ import (
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/storetest"
 	"github.com/calico-win/cni/internal/etcdtest"
+	"github.com/calico-win/cni/internal/testctx"
 )
 
 // Every test here but the unit tests of errors_test.go runs against a real
@@ -26,40 +27,11 @@ func newTestStore(t testing.TB) (*Store, *etcdtest.Server) {
 	return s, srv
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return testctx.New(t, 20*time.Second) }
 
-func TestIntegrationContract(t *testing.T) {
+func TestContractIntegration(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) (datastore.Store, storetest.Seeder) {
 		s, srv := newTestStore(t)
-		return s, seeder{srv}
+		return s, srv.Seeder()
 	})
 }
-
-// seeder seeds etcd as calicoctl and calico-node do.
-type seeder struct{ srv *etcdtest.Server }
-
-func (seeder) Capabilities() storetest.Capabilities {
-	return storetest.Capabilities{AtomicChanges: true}
-}
-
-func (s seeder) SeedIPAMConfig(t testing.TB, c datastore.IPAMConfig) {
-	s.srv.PutIPAMConfig(t, c.StrictAffinity, c.AutoAllocateBlocks, c.MaxBlocksPerHost)
-}
-
-func (s seeder) SeedIPPool(t testing.TB, p datastore.IPPool) { s.srv.PutIPPool(t, p) }
-
-func (s seeder) SeedNode(t testing.TB, n datastore.Node) { s.srv.PutNode(t, n.Name, n.Labels) }
-
-func (s seeder) SeedIPReservation(t testing.TB, name string, cidrs []string) {
-	s.srv.PutIPReservation(t, name, cidrs)
-}
-
-func (s seeder) SeedClusterInformation(t testing.TB, ready *bool) {
-	s.srv.PutClusterInformation(t, ready)
-}
-
-func (seeder) SeedPod(testing.TB, string, string) {} // endpoints are their own resource in etcd

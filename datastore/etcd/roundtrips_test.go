@@ -7,10 +7,10 @@ import (
 	"github.com/calico-win/cni/datastore"
 )
 
-// TestIntegrationRoundTrips pins the cost of each operation in HTTP round
+// TestRoundTripsIntegration pins the cost of each operation in HTTP round
 // trips to etcd: the point of this backend is one per IPAM step, where
 // Calico's client needs 8 ranges and 2 transactions for an ADD.
-func TestIntegrationRoundTrips(t *testing.T) {
+func TestRoundTripsIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	srv.PutIPPool(t, datastore.IPPool{Name: "pool-10-244", CIDR: netip.MustParsePrefix("10.244.0.0/16")})
 	srv.PutNode(t, "node1", nil)

@@ -101,7 +101,7 @@ func TestUnreachableEtcdFailsFast(t *testing.T) {
 	}
 }
 
-func TestIntegrationEndpointFailover(t *testing.T) {
+func TestEndpointFailoverIntegration(t *testing.T) {
 	srv := etcdtest.Shared(t)
 	t.Run("a refused endpoint is skipped, then avoided", func(t *testing.T) {
 		s, err := New(Config{Endpoints: append([]string{closedEndpoint(t)}, srv.Endpoints()...)})
@@ -136,7 +136,7 @@ func TestIntegrationEndpointFailover(t *testing.T) {
 	})
 }
 
-func TestIntegrationTLSClientCertificates(t *testing.T) {
+func TestTLSClientCertificatesIntegration(t *testing.T) {
 	srv := etcdtest.StartTLS(t)
 	files := srv.TLS()
 	hostPort := strings.TrimPrefix(srv.Endpoints()[0], "https://")
@@ -165,7 +165,7 @@ func TestIntegrationTLSClientCertificates(t *testing.T) {
 	}
 }
 
-func TestIntegrationAuthRefusal(t *testing.T) {
+func TestAuthRefusalIntegration(t *testing.T) {
 	srv := etcdtest.Start(t)
 	for _, step := range []struct{ path, body string }{
 		{"/v3/auth/user/add", `{"name":"root","password":"secret"}`},
@@ -192,7 +192,7 @@ func TestIntegrationAuthRefusal(t *testing.T) {
 	}
 }
 
-func TestIntegrationGatewayErrorKeepsEtcdMessage(t *testing.T) {
+func TestGatewayErrorKeepsEtcdMessageIntegration(t *testing.T) {
 	s, _ := newTestStore(t)
 	huge := strings.Repeat("x", 1600<<10) // over etcd's --max-request-bytes (1.5 MiB), under the gateway's 2 MiB
 	err := s.Commit(testCtx(t), datastore.Change{Handles: []datastore.Write[datastore.Handle]{{Op: datastore.Create,

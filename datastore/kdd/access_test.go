@@ -10,10 +10,10 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationAccessRefused: an expired or foreign token, and a
+// TestAccessRefusedIntegration: an expired or foreign token, and a
 // ClusterRole missing one of calico-cni-plugin's permissions, fail the
 // operation with ErrUnauthorized and say what to fix.
-func TestIntegrationAccessRefused(t *testing.T) {
+func TestAccessRefusedIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: goldenHost})
 	// calico-cni-plugin's rules with one permission taken out.

@@ -37,11 +37,11 @@ func calicoAnnotations(t testing.TB, srv *kastest.Server) map[string]string {
 	return got
 }
 
-// TestIntegrationEndpointAnnotations: the endpoint is the pod's three
+// TestEndpointAnnotationsIntegration: the endpoint is the pod's three
 // annotations, as Calico writes them; a delete empties the addresses and
 // keeps the container ID, and Get reports the container ID that DEL's
 // old-sandbox rule compares.
-func TestIntegrationEndpointAnnotations(t *testing.T) {
+func TestEndpointAnnotationsIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: goldenHost, ServiceAccount: "web",
 		Labels: map[string]string{"app": "web"}})
@@ -84,10 +84,10 @@ func TestIntegrationEndpointAnnotations(t *testing.T) {
 	}
 }
 
-// TestIntegrationEndpointOfReplacedPod: a pod deleted and created again
+// TestEndpointOfReplacedPodIntegration: a pod deleted and created again
 // under the same name is another endpoint: a write at the old pod's
 // revision does not touch the new pod.
-func TestIntegrationEndpointOfReplacedPod(t *testing.T) {
+func TestEndpointOfReplacedPodIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: goldenHost})
 	rev, err := s.PutWorkloadEndpoint(testCtx(t), datastore.Versioned[datastore.WorkloadEndpoint]{Value: webEndpoint("sandbox-a", "10.244.5.3/32")})
@@ -112,11 +112,11 @@ func TestIntegrationEndpointOfReplacedPod(t *testing.T) {
 	}
 }
 
-// TestIntegrationNonPodEndpoint: a workload that is not a pod (no
+// TestNonPodEndpointIntegration: a workload that is not a pod (no
 // K8S_POD_* in CNI_ARGS: orchestrator cni) has no endpoint on the
 // Kubernetes datastore: reads find none, so a DEL goes on with its cleanup,
 // and a write says why it cannot be.
-func TestIntegrationNonPodEndpoint(t *testing.T) {
+func TestNonPodEndpointIntegration(t *testing.T) {
 	s, _ := newTestStore(t)
 	k := datastore.WEPKey{Namespace: "default", Name: "win--node--1-cni-0a1298cf-eth0"}
 	snap, err := s.Read(testCtx(t), datastore.Query{Endpoints: []datastore.WEPKey{k}})

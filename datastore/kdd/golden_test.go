@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/storetest"
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationGoldenObjects: a claim writes exactly the objects Calico's
+// TestGoldenObjectsIntegration: a claim writes exactly the objects Calico's
 // Kubernetes backend writes (libcalico-go resources/ipam_*.go), as the
 // server stores them after validating them against Calico's CRDs (which
 // would also have pruned any field the schema does not know).
-func TestIntegrationGoldenObjects(t *testing.T) {
+func TestGoldenObjectsIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	commit(t, s, claim(goldenHost, windowsBlock(), goldenHandle))
 
@@ -59,7 +60,7 @@ func TestIntegrationGoldenObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameJSON(t, "block read back", snap.Blocks[goldenBlock].Value, windowsBlock())
+	storetest.SameJSON(t, "block read back", snap.Blocks[goldenBlock].Value, windowsBlock())
 	if h := snap.Handles[goldenHandle].Value; h.HandleID != goldenHandle || h.Block[goldenBlock.String()] != 1 {
 		t.Errorf("handle read back: %+v", h)
 	}
@@ -68,10 +69,10 @@ func TestIntegrationGoldenObjects(t *testing.T) {
 	}
 }
 
-// TestIntegrationLongHostAffinity: a host name too long for
+// TestLongHostAffinityIntegration: a host name too long for
 // <host>-<block> is cut and hashed as Calico does, the label still finds it,
 // and another host sharing its first 226 characters keeps its own.
-func TestIntegrationLongHostAffinity(t *testing.T) {
+func TestLongHostAffinityIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	long := strings.Repeat("h", 239)
 	other := strings.Repeat("h", 240)

@@ -109,19 +109,3 @@ func decodeExact(t testing.TB, data []byte) map[string]any {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
-
-// sameJSON compares values by their stored form.
-func sameJSON(t testing.TB, what string, got, want any) {
-	t.Helper()
-	g, err := json.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(g) != string(w) {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
-	}
-}

@@ -35,10 +35,10 @@ func describe(e kastest.Event) string {
 	return s + fmt.Sprintf(" deleted=%v", o.Spec.Deleted)
 }
 
-// TestIntegrationCommitOrder: the server sees a Change's writes in Calico's
+// TestCommitOrderIntegration: the server sees a Change's writes in Calico's
 // crash-safe order, and deletes by the soft-delete protocol: all marks
 // first, then the deletes.
-func TestIntegrationCommitOrder(t *testing.T) {
+func TestCommitOrderIntegration(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(seeded *datastore.Snapshot) datastore.Change

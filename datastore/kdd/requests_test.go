@@ -17,10 +17,10 @@ func addQuery() datastore.Query {
 	}
 }
 
-// TestIntegrationRequests pins the API requests of each operation, and that
+// TestRequestsIntegration pins the API requests of each operation, and that
 // a Read issues its requests in parallel (one per object or list: the
 // Kubernetes API has no multi-object read).
-func TestIntegrationRequests(t *testing.T) {
+func TestRequestsIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	srv.PutNode(t, goldenHost, nil)
 	srv.PutIPAMConfig(t, true, true, 0)

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/datastore/storetest"
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationCommitRollback: a Change that loses a compare-and-swap
+// TestCommitRollbackIntegration: a Change that loses a compare-and-swap
 // part way leaves no trace: what it created is deleted again, what it
 // updated or marked deleted is restored.
-func TestIntegrationCommitRollback(t *testing.T) {
+func TestCommitRollbackIntegration(t *testing.T) {
 	other := netip.MustParsePrefix("10.244.6.0/26")
 	for _, tc := range []struct {
 		name   string
@@ -94,8 +95,8 @@ func TestIntegrationCommitRollback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameJSON(t, "block", after.Blocks[goldenBlock].Value, before.Blocks[goldenBlock].Value)
-			sameJSON(t, "handle", after.Handles[goldenHandle].Value, before.Handles[goldenHandle].Value)
+			storetest.SameJSON(t, "block", after.Blocks[goldenBlock].Value, before.Blocks[goldenBlock].Value)
+			storetest.SameJSON(t, "handle", after.Handles[goldenHandle].Value, before.Handles[goldenHandle].Value)
 			if len(after.Affinities) != 1 || after.Affinities[0].Value != before.Affinities[0].Value {
 				t.Errorf("affinities %+v, want %+v", after.Affinities, before.Affinities)
 			}

@@ -21,10 +21,10 @@ func markDeleted(t testing.TB, srv *kastest.Server, plural, name string, mark an
 	srv.Admin(t, http.MethodPut, kastest.CalicoPath(plural, name), o)
 }
 
-// TestIntegrationMarkedObjectsAreAbsent: objects a crashed Calico left
+// TestMarkedObjectsAreAbsentIntegration: objects a crashed Calico left
 // marked deleted are absent to every read, and a GET finishes their delete,
 // as libcalico-go's readers do; a create is not blocked by one.
-func TestIntegrationMarkedObjectsAreAbsent(t *testing.T) {
+func TestMarkedObjectsAreAbsentIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	commit(t, s, claim(goldenHost, windowsBlock(), goldenHandle))
 	markDeleted(t, srv, "ipamblocks", "10-244-5-0-26", true)

@@ -38,12 +38,12 @@ func testCommitCreate(t *testing.T, s datastore.Store, _ Seeder) {
 	if !ok || gotB.Rev == "" {
 		t.Fatalf("block %s not read back with a Rev: %+v", blockA, snap.Blocks)
 	}
-	sameJSON(t, "block", gotB.Value, b)
+	SameJSON(t, "block", gotB.Value, b)
 	gotH, ok := snap.Handles[h.HandleID]
 	if !ok || gotH.Rev == "" || gotH.Value.HandleID != h.HandleID {
 		t.Fatalf("handle not read back with its ID and a Rev: %+v", snap.Handles)
 	}
-	sameJSON(t, "handle", gotH.Value, h)
+	SameJSON(t, "handle", gotH.Value, h)
 	if len(snap.Affinities) != 1 || snap.Affinities[0].Value != confirmed("node1", blockA) || snap.Affinities[0].Rev == "" {
 		t.Errorf("affinities = %+v, want one confirmed for %s with a Rev", snap.Affinities, blockA)
 	}
@@ -60,8 +60,8 @@ func testCommitUpdate(t *testing.T, s datastore.Store, _ Seeder) {
 		Blocks:  []datastore.Write[datastore.Block]{update(b.Value, b.Rev)},
 	})
 	after := readIPAM(t, s)
-	sameJSON(t, "updated block", after.Blocks[blockA].Value, b.Value)
-	sameJSON(t, "updated handle", after.Handles[h.Value.HandleID].Value, h.Value)
+	SameJSON(t, "updated block", after.Blocks[blockA].Value, b.Value)
+	SameJSON(t, "updated handle", after.Handles[h.Value.HandleID].Value, h.Value)
 	if after.Blocks[blockA].Rev == b.Rev || after.Handles[h.Value.HandleID].Rev == h.Rev {
 		t.Errorf("Rev did not change on update: block %s -> %s, handle %s -> %s",
 			b.Rev, after.Blocks[blockA].Rev, h.Rev, after.Handles[h.Value.HandleID].Rev)
@@ -78,7 +78,7 @@ func testCommitStale(t *testing.T, s datastore.Store, _ Seeder) {
 	allocate(&stale.Value, "k8s-pod-network.c3")
 	err := s.Commit(ctx(t), datastore.Change{Blocks: []datastore.Write[datastore.Block]{update(stale.Value, stale.Rev)}})
 	wantErr(t, "update at a stale Rev", err, datastore.ErrConflict)
-	sameJSON(t, "block after the lost update", readIPAM(t, s).Blocks[blockA].Value, first.Value)
+	SameJSON(t, "block after the lost update", readIPAM(t, s).Blocks[blockA].Value, first.Value)
 
 	aff := snap.Affinities[0]
 	err = s.Commit(ctx(t), datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{remove(aff.Value, "1")}})
@@ -101,7 +101,7 @@ func testCommitCreateExisting(t *testing.T, s datastore.Store, _ Seeder) {
 		err := s.Commit(ctx(t), tc.c)
 		wantErr(t, "create of an existing "+tc.name, err, datastore.ErrExists)
 	}
-	sameJSON(t, "block after failed creates", readIPAM(t, s).Blocks[blockA].Value, snap.Blocks[blockA].Value)
+	SameJSON(t, "block after failed creates", readIPAM(t, s).Blocks[blockA].Value, snap.Blocks[blockA].Value)
 }
 
 func testCommitMissing(t *testing.T, s datastore.Store, _ Seeder) {
@@ -163,5 +163,5 @@ func testCommitAtomic(t *testing.T, s datastore.Store, seed Seeder) {
 	if len(after.Affinities) != 1 {
 		t.Errorf("the new affinity was written by a failed Change: %+v", after.Affinities)
 	}
-	sameJSON(t, "block after failed Change", after.Blocks[blockA].Value, snap.Blocks[blockA].Value)
+	SameJSON(t, "block after failed Change", after.Blocks[blockA].Value, snap.Blocks[blockA].Value)
 }

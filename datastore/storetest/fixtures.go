@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/testctx"
 )
 
 var (
@@ -19,11 +20,7 @@ var (
 	blockC = netip.MustParsePrefix("10.244.167.0/26")
 )
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return testctx.New(t, 20*time.Second) }
 
 // newBlock is an empty /26 affine to host, as Calico creates it.
 func newBlock(cidr netip.Prefix, host string) datastore.Block {
@@ -118,9 +115,10 @@ func wantErr(t *testing.T, what string, err, want error) {
 	}
 }
 
-// sameJSON compares values by their stored form, which is what matters and
-// sidesteps representation details (time locations, nil versus empty).
-func sameJSON(t *testing.T, what string, got, want any) {
+// SameJSON compares values by their stored form, which is what matters and
+// sidesteps representation details (time locations, nil versus empty). The
+// backends' own tests use it too.
+func SameJSON(t testing.TB, what string, got, want any) {
 	t.Helper()
 	g, err := json.Marshal(got)
 	if err != nil {

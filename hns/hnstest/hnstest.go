@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/internal/testctx"
 )
 
 // Env is one HNS under test.
@@ -81,12 +82,7 @@ var versionTests = []contractTest{
 
 // ctx returns a context that ends with the test, with a deadline so that a
 // hung HNS fails the test instead of blocking it.
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return testctx.New(t, 2*time.Minute) }
 
 // uniqueName returns a name no other test run uses.
 func uniqueName(prefix string) string {

@@ -64,7 +64,7 @@ func TestSkipOnlyWhenAsked(t *testing.T) {
 	}
 }
 
-func TestIntegrationServerLifecycle(t *testing.T) {
+func TestServerLifecycleIntegration(t *testing.T) {
 	s := Start(t)
 	s.Put(t, "/calico/ipam/v2/handle/a", "1")
 	s.Put(t, "/calico/ipam/v2/handle/b", "2")
@@ -90,7 +90,7 @@ func TestIntegrationServerLifecycle(t *testing.T) {
 	}
 }
 
-func TestIntegrationSharedStartsEmpty(t *testing.T) {
+func TestSharedStartsEmptyIntegration(t *testing.T) {
 	a := Shared(t)
 	a.Put(t, "/calico/ipam/v2/config", "{}")
 	b := Shared(t)
@@ -102,7 +102,7 @@ func TestIntegrationSharedStartsEmpty(t *testing.T) {
 	}
 }
 
-func TestIntegrationSeedsAsCalicoWrites(t *testing.T) {
+func TestSeedsAsCalicoWritesIntegration(t *testing.T) {
 	s := Shared(t)
 	yes := true
 	s.PutIPPool(t, datastore.IPPool{Name: "pool-10-244", CIDR: netip.MustParsePrefix("10.244.0.0/16"), NATOutgoing: true, VXLANMode: "Always"})

@@ -9,9 +9,9 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationCoreReads: what the CNI role may read of pods, namespaces
+// TestCoreReadsIntegration: what the CNI role may read of pods, namespaces
 // and nodes comes back in the plain structs.
-func TestIntegrationCoreReads(t *testing.T) {
+func TestCoreReadsIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	srv.PutNamespace(t, "team-a", map[string]string{"team": "a"}, map[string]string{"cni.projectcalico.org/ipv4pools": `["pool-a"]`})
 	srv.PutNode(t, "win-1", map[string]string{"kubernetes.io/os": "windows"}, "10.244.3.0/24")
@@ -47,9 +47,9 @@ func TestIntegrationCoreReads(t *testing.T) {
 	}
 }
 
-// TestIntegrationPatchPodStatus: the annotations patch, and the
+// TestPatchPodStatusIntegration: the annotations patch, and the
 // resourceVersion and uid in it acting as preconditions.
-func TestIntegrationPatchPodStatus(t *testing.T) {
+func TestPatchPodStatusIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "p1", Node: "node1"})
 	c := cniClient(t, srv)

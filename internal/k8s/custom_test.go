@@ -27,9 +27,9 @@ func newTestHandle(name string, labels map[string]string) testHandle {
 	return h
 }
 
-// TestIntegrationCustomResources: create, get, list by selector and
+// TestCustomResourcesIntegration: create, get, list by selector and
 // metadata only, update and delete with their conditions, as the CNI role.
-func TestIntegrationCustomResources(t *testing.T) {
+func TestCustomResourcesIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	c := cniClient(t, srv)
 	ctx := testCtx(t)

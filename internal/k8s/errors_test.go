@@ -11,7 +11,7 @@ import (
 
 // TestStatusFailureClasses pins which sentinel each API answer matches; the
 // answers themselves are checked against a real server in
-// TestIntegrationErrors.
+// TestErrorsIntegration.
 func TestStatusFailureClasses(t *testing.T) {
 	for _, tc := range []struct {
 		code int

@@ -6,17 +6,14 @@ import (
 	"time"
 
 	"github.com/calico-win/cni/internal/kastest"
+	"github.com/calico-win/cni/internal/testctx"
 )
 
 // The *Integration* tests run against a real kube-apiserver with Calico's
 // CRDs: one per test binary (kastest.Shared), wiped per test.
 func TestMain(m *testing.M) { kastest.Main(m) }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return testctx.New(t, 20*time.Second) }
 
 // cniClient returns a Client with the calico-cni-plugin identity.
 func cniClient(t testing.TB, srv *kastest.Server) *Client {

@@ -12,10 +12,10 @@ import (
 	"github.com/calico-win/cni/internal/kastest"
 )
 
-// TestIntegrationUnauthorized: a token the server does not accept (expired,
+// TestUnauthorizedIntegration: a token the server does not accept (expired,
 // revoked, or from another cluster) fails every request with an error that
 // says so.
-func TestIntegrationUnauthorized(t *testing.T) {
+func TestUnauthorizedIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	c, err := New(Config{Kubeconfig: srv.WriteKubeconfig(t, "stale", "eyJhbGciOiJSUzI1NiJ9.expired.token")})
 	if err != nil {
@@ -32,10 +32,10 @@ func TestIntegrationUnauthorized(t *testing.T) {
 	}
 }
 
-// TestIntegrationForbidden: an identity whose ClusterRole lacks one of the
+// TestForbiddenIntegration: an identity whose ClusterRole lacks one of the
 // CNI role's permissions gets an error naming the verb and resource to add
 // to the calico-cni-plugin ClusterRole.
-func TestIntegrationForbidden(t *testing.T) {
+func TestForbiddenIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "p1", Node: "node1"})
 	// The CNI role without patch on pods/status and without the IPAM CRDs.
@@ -67,9 +67,9 @@ func TestIntegrationForbidden(t *testing.T) {
 	}
 }
 
-// TestIntegrationUnavailable: a server that cannot be reached, or does not
+// TestUnavailableIntegration: a server that cannot be reached, or does not
 // answer in time, is ErrUnavailable (CNI "try again later").
-func TestIntegrationUnavailable(t *testing.T) {
+func TestUnavailableIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,9 +104,9 @@ func TestIntegrationUnavailable(t *testing.T) {
 	}
 }
 
-// TestIntegrationNotServed: a resource type the server does not have (the
+// TestNotServedIntegration: a resource type the server does not have (the
 // CRDs are not installed) is not mistaken for a missing object.
-func TestIntegrationNotServed(t *testing.T) {
+func TestNotServedIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	c, err := New(Config{Kubeconfig: srv.AdminKubeconfig(t)}) // the CNI role would be refused first
 	if err != nil {
@@ -119,8 +119,8 @@ func TestIntegrationNotServed(t *testing.T) {
 	}
 }
 
-// TestIntegrationRequestCount: every request is counted, failed ones too.
-func TestIntegrationRequestCount(t *testing.T) {
+// TestRequestCountIntegration: every request is counted, failed ones too.
+func TestRequestCountIntegration(t *testing.T) {
 	srv := kastest.Shared(t)
 	c := cniClient(t, srv)
 	for i := range 3 {

@@ -1,0 +1,5 @@
+// Package layering holds no code: its test checks, on the package graph
+// `go list` reports for Linux and for Windows, the import rules that the
+// package docs state (plugin on top; dataplane, ipam and the datastore
+// backends apart from each other; hns knowing nothing of Calico).
+package layering
