@@ -6,7 +6,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/containernetworking/cni/libcni"
 
 	"github.com/calico-win/cni/hns"
-	"github.com/calico-win/cni/hns/sim"
 )
 
 // Every HNS step fails in turn; the ADD must fail with the right code and
@@ -223,10 +221,6 @@ func TestAddressConflictsIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.leakCheck()
-}
-
-func simSpec(h *harness) sim.OverlaySpec {
-	return sim.OverlaySpec{Name: "Calico", Subnet: h.block, ManagementIP: netip.MustParseAddr("10.0.0.4")}
 }
 
 // readiness_gates: a gate that is not ready fails the ADD at once with
