@@ -53,8 +53,9 @@ func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, bloc
 			return err
 		}
 		if st == hostEPStale {
-			if err := d.hns.DeleteEndpoint(ctx, ep.Id); err != nil && !hns.IsNotFound(err) {
-				return fmt.Errorf("deleting stale host endpoint %s: %w", name, err)
+			// Detached first: a host endpoint may be in the host's namespace.
+			if err := d.RemoveEndpoint(ctx, ep); err != nil {
+				return fmt.Errorf("removing stale host endpoint: %w", err)
 			}
 		}
 	} else if !hns.IsNotFound(err) {

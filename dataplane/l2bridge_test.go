@@ -164,6 +164,14 @@ func TestL2BridgeRepairsHostEndpoint(t *testing.T) {
 			_, err := s.CreateEndpoint(ctx, &hns.Endpoint{Name: "Calico_ep", HostComputeNetwork: n.Id, IpConfigurations: []hns.IpConfig{{IpAddress: "10.244.5.9"}}})
 			mustDo(t, err)
 		}},
+		{"wrong address, given to the host", func(t *testing.T, s *sim.Sim, n *hns.Network, ep *hns.Endpoint) {
+			mustDo(t, s.DeleteEndpoint(ctx, ep.Id))
+			e, err := s.CreateEndpoint(ctx, &hns.Endpoint{Name: "Calico_ep", HostComputeNetwork: n.Id, IpConfigurations: []hns.IpConfig{{IpAddress: "10.244.5.9"}}})
+			mustDo(t, err)
+			host, err := s.HostNamespace(ctx)
+			mustDo(t, err)
+			mustDo(t, s.AttachEndpoint(ctx, host.Id, e.Id))
+		}},
 		{"in a pod namespace", func(t *testing.T, s *sim.Sim, n *hns.Network, ep *hns.Endpoint) {
 			mustDo(t, s.DeleteEndpoint(ctx, ep.Id))
 			e, err := s.CreateEndpoint(ctx, &hns.Endpoint{Name: "Calico_ep", HostComputeNetwork: n.Id, IpConfigurations: []hns.IpConfig{{IpAddress: "10.244.5.2"}}})
@@ -193,6 +201,9 @@ func TestL2BridgeRepairsHostEndpoint(t *testing.T) {
 			if err != nil || n.Type != "L2Bridge" || got.HostComputeNetwork != n.Id || got.IpConfigurations[0].IpAddress != "10.244.5.2" ||
 				!strings.EqualFold(got.HostComputeNamespace, hostNS.Id) {
 				t.Fatalf("after repair: network %s %s, host endpoint %+v, %v", n.Type, n.Id, got, err)
+			}
+			if ifs, _ := s.Interfaces(ctx); len(ifs) != 2 || ifs[1].Addresses[0] != "10.244.5.2" || !ifs[1].Forwarding {
+				t.Errorf("host interfaces after repair: %+v", ifs)
 			}
 		})
 	}
