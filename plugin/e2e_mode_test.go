@@ -146,6 +146,7 @@ var l2bridgeTests = []string{
 	"TestAddressConflictsIntegration", "TestRandomFaultsNeverLeakIntegration",
 	"TestAddCreatesMissingNetworkIntegration", "TestManagementIPNotYetIntegration", "TestWrongSubnetNetworkIsReplacedIntegration",
 	"TestKDDAddCheckDelIntegration", "TestKDDConcurrentAddsIntegration", "TestKDDFaultLeavesNothingIntegration", "TestKDDGCAndStatusIntegration",
+	"TestKDDPoolAnnotationIntegration", // a network per block
 }
 
 func TestL2BridgeModeIntegration(t *testing.T) {
