@@ -26,7 +26,7 @@ bin/windows/%.exe: $(SOURCES)
 	GOOS=windows GOARCH=amd64 $(GOBUILD) -o $@ ./cmd/$*
 
 demo: build
-	./scripts/demo.sh
+	./scripts/demo.sh $(DEMO_MODE)
 
 demo-windows: build
 	./scripts/demo-windows.sh

@@ -94,6 +94,9 @@ func (d *Dataplane) EnsureNetwork(ctx context.Context, block netip.Prefix) (*hns
 	if err := d.ensureHostEndpoint(ctx, n, block, mgmt); err != nil {
 		return nil, netip.Addr{}, err
 	}
+	if err := d.enableForwarding(ctx, block, mgmt); err != nil {
+		return nil, netip.Addr{}, err
+	}
 	return n, mgmt, nil
 }
 
@@ -137,48 +140,6 @@ func (d *Dataplane) createNetwork(ctx context.Context, name string, block netip.
 		}
 	}
 	return d.hns.GetNetworkByID(ctx, n.Id)
-}
-
-// ensureHostEndpoint makes sure the mode's host endpoint ("<network>_ep")
-// exists on this network, as the mode would create it.
-func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, block netip.Prefix, mgmt netip.Addr) error {
-	req := d.mode.hostEndpoint(n, block, mgmt)
-	if req == nil {
-		return nil
-	}
-	name := req.Name
-	ep, err := d.hns.GetEndpointByName(ctx, name)
-	if err == nil && d.hostEndpointCurrent(ep, n, mgmt) {
-		return nil
-	}
-	if err != nil && !hns.IsNotFound(err) {
-		// Never create a second Calico_ep because a lookup failed (Calico #9142).
-		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
-	}
-	unlock, lerr := flock.Lock(ctx, d.opt.LockPath)
-	if lerr != nil {
-		return lerr
-	}
-	defer unlock()
-	if ep, err = d.hns.GetEndpointByName(ctx, name); err == nil {
-		if d.hostEndpointCurrent(ep, n, mgmt) {
-			return nil
-		}
-		if err := d.hns.DeleteEndpoint(ctx, ep.Id); err != nil && !hns.IsNotFound(err) {
-			return fmt.Errorf("deleting stale host endpoint %s: %w", name, err)
-		}
-	} else if !hns.IsNotFound(err) {
-		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
-	}
-	if _, err := d.hns.CreateEndpoint(ctx, req); err != nil {
-		return fmt.Errorf("creating host endpoint %s: %w", name, err)
-	}
-	slog.Info("created host endpoint", "name", name, "ip", req.IpConfigurations[0].IpAddress)
-	return nil
-}
-
-func (d *Dataplane) hostEndpointCurrent(ep *hns.Endpoint, n *hns.Network, mgmt netip.Addr) bool {
-	return strings.EqualFold(ep.HostComputeNetwork, n.Id) && d.mode.hostEndpointCurrent(ep, mgmt)
 }
 
 // EndpointName is the pod endpoint's name, "<containerID>_<netconf name>"

@@ -3,8 +3,10 @@
 // it, and the pod's endpoint (its policies, MAC, DNS and route) attached to
 // the pod's namespace, and their removal. What differs between networking
 // modes (network type, gateway, subnet and network policies, host endpoint,
-// pod MAC and the mode's own pod policies) lives in one Mode per mode
-// (overlay.go); the rest is shared.
+// pod MAC, the mode's own pod policies, whether the host endpoint is given
+// to the host and which host interfaces forward) lives in one Mode per mode
+// (overlay.go: VXLAN, l2bridge.go: BGP); the rest is shared. Forwarding on
+// host interfaces goes through hostnet.Forwarder (Options.Host).
 //
 // It is configured by Options, never by the plugin's netconf, and talks to
 // HNS only through hns.Client, so it runs in-process against the simulator

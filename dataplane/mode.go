@@ -10,12 +10,14 @@ import (
 // Mode is one networking mode: what its HNS network, host endpoint and pod
 // endpoints look like. The dataplane's steps (lookup, lock, create, replace,
 // attach, remove) are the same for every mode. Overlay returns the VXLAN
-// mode.
+// mode, L2Bridge the BGP one.
 type Mode interface {
 	// networkType is the HNS network type.
 	networkType() string
-	// gateway is the pods' default gateway in block.
+	// gateway is the network's gateway in block (its subnet's default route).
 	gateway(block netip.Prefix) netip.Addr
+	// podGateway is the pods' default gateway in block.
+	podGateway(block netip.Prefix) netip.Addr
 	// subnetPolicies go into the network's subnet.
 	subnetPolicies() []json.RawMessage
 	// networkPolicies are added once the network exists; failing to add
@@ -24,9 +26,16 @@ type Mode interface {
 	// hostEndpoint is the node's endpoint on network n (named
 	// hostEndpointName(n)), or nil when the mode has none.
 	hostEndpoint(n *hns.Network, block netip.Prefix, mgmt netip.Addr) *hns.Endpoint
-	// hostEndpointCurrent reports whether ep, found on n, is as
-	// hostEndpoint would create it.
+	// hostEndpointCurrent reports whether ep, found on n at the address
+	// hostEndpoint gives it, is as hostEndpoint would create it.
 	hostEndpointCurrent(ep *hns.Endpoint, mgmt netip.Addr) bool
+	// attachesHost: the host endpoint is the host's own vNIC on the
+	// network, attached to the host's default namespace (Calico's
+	// HostAttach), rather than a detached endpoint.
+	attachesHost() bool
+	// forwardingAddrs name, by address, the host interfaces that must
+	// forward the pods' traffic (IPv4 forwarding on).
+	forwardingAddrs(block netip.Prefix, mgmt netip.Addr) []netip.Addr
 	// podMAC is a pod endpoint's MAC ("" lets HNS choose one).
 	podMAC(addr netip.Addr) string
 	// podPolicies are the mode's own pod endpoint policies; they follow
@@ -36,3 +45,7 @@ type Mode interface {
 
 // hostEndpointName is the node's endpoint on network n, "<network>_ep".
 func hostEndpointName(n *hns.Network) string { return n.Name + "_ep" }
+
+// hostEndpointAddr is the host endpoint's address in block, .2, in every
+// mode; IPAM reserves it.
+func hostEndpointAddr(block netip.Prefix) netip.Addr { return block.Masked().Addr().Next().Next() }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/hostnet"
 )
 
 // Options configure the dataplane. The plugin fills them from its network
@@ -17,8 +18,11 @@ type Options struct {
 	Name string
 	// SingleNetwork: one HNS network called Name, not one per block.
 	SingleNetwork bool
-	// Mode is the networking mode (Overlay); required.
+	// Mode is the networking mode (Overlay or L2Bridge); required.
 	Mode Mode
+	// Host enables forwarding on host interfaces, for the modes that need
+	// it (L2Bridge).
+	Host hostnet.Forwarder
 	// LockPath serialises network creation between plugin processes.
 	LockPath string
 	// Policies are the configuration's EndpointPolicy values, as written.

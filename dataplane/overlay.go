@@ -27,6 +27,16 @@ func (overlay) networkType() string { return "Overlay" }
 // gateway is the block's .1: the pods' default gateway and the VXLAN tunnel address.
 func (overlay) gateway(block netip.Prefix) netip.Addr { return block.Masked().Addr().Next() }
 
+// podGateway: the pods route through the network's gateway, .1.
+func (o overlay) podGateway(block netip.Prefix) netip.Addr { return o.gateway(block) }
+
+// attachesHost: the host endpoint is a remote endpoint carrying the
+// provider address; the host reaches pods through the HostRoute policy.
+func (overlay) attachesHost() bool { return false }
+
+// forwardingAddrs: VXLAN needs no forwarding on host interfaces.
+func (overlay) forwardingAddrs(netip.Prefix, netip.Addr) []netip.Addr { return nil }
+
 func (o overlay) subnetPolicies() []json.RawMessage {
 	return []json.RawMessage{hns.NewSubnetPolicy(hns.VSIDSetting{IsolationId: o.vni})}
 }
@@ -41,7 +51,7 @@ func (overlay) networkPolicies() []hns.Policy {
 func (o overlay) hostEndpoint(n *hns.Network, block netip.Prefix, mgmt netip.Addr) *hns.Endpoint {
 	return &hns.Endpoint{
 		Name: hostEndpointName(n), HostComputeNetwork: n.Id, Flags: hns.EndpointFlagRemote,
-		IpConfigurations: []hns.IpConfig{{IpAddress: o.gateway(block).Next().String()}},
+		IpConfigurations: []hns.IpConfig{{IpAddress: hostEndpointAddr(block).String()}},
 		MacAddress:       hostMAC(mgmt),
 		Policies:         []hns.Policy{providerAddress(mgmt)},
 		SchemaVersion:    hns.V2,

@@ -81,7 +81,7 @@ func (d *Dataplane) createPodEndpoint(ctx context.Context, n *hns.Network, mgmt 
 		Name: name, HostComputeNetwork: n.Id, Policies: policies,
 		IpConfigurations: []hns.IpConfig{{IpAddress: p.Addr.String()}},
 		Dns:              d.opt.DNS,
-		Routes:           []hns.Route{{NextHop: d.mode.gateway(p.Block).String(), DestinationPrefix: "0.0.0.0/0"}},
+		Routes:           []hns.Route{{NextHop: d.mode.podGateway(p.Block).String(), DestinationPrefix: "0.0.0.0/0"}},
 		MacAddress:       d.mode.podMAC(p.Addr),
 		SchemaVersion:    hns.V2,
 	}

@@ -31,5 +31,11 @@ type Client interface {
 	CreateNamespace(ctx context.Context, ns *Namespace) (*Namespace, error)
 	DeleteNamespace(ctx context.Context, id string) error
 	AttachEndpoint(ctx context.Context, namespaceID, endpointID string) error
+	// HostNamespace returns the host's default namespace (Type HostDefault,
+	// the default compartment), creating it if HNS lists none. Attaching an
+	// endpoint to it gives the host a vNIC on the endpoint's network: HNS
+	// v2's form of v1's HostAttach to compartment 1, which L2Bridge mode
+	// needs for its host endpoint.
+	HostNamespace(ctx context.Context) (*Namespace, error)
 	DetachEndpoint(ctx context.Context, namespaceID, endpointID string) error
 }

@@ -129,6 +129,10 @@ type NamespaceResource struct {
 	Data json.RawMessage
 }
 
+// NamespaceHostDefault is the type of the host's default namespace
+// (hcn.NamespaceTypeHostDefault): the host's default compartment.
+const NamespaceHostDefault = "HostDefault"
+
 // Namespace mirrors hcn.HostComputeNamespace.
 type Namespace struct {
 	Id            string              `json:"ID,omitempty"`

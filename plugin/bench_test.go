@@ -167,7 +167,7 @@ func BenchmarkConcurrentAdd110(b *testing.B) {
 		b.Fatal(err)
 	}
 	var err error
-	if h.network, err = h.sim.SetupOverlay(contextBG(), simSpec(h), 0); err != nil {
+	if h.network, err = h.setupNetwork(contextBG(), h.block, 0); err != nil {
 		b.Fatal(err)
 	}
 	h.benchConcurrent(b, "calico", 110)

@@ -25,7 +25,7 @@ func TestCheckMismatchesIntegration(t *testing.T) {
 			bg := context.Background()
 			n, _ := h.sim.GetNetworkByName(bg, "Calico")
 			h.sim.DeleteNetwork(bg, n.Id)
-			h.sim.SetupOverlay(bg, simSpec(h), 0)
+			h.setupNetwork(bg, h.block, 0)
 		}, "HNS endpoint"},
 		{"WEP deleted", func(h *harness, _ *hns.Endpoint) {
 			h.etcd.Delete(h.t, "/calico/resources/v3/projectcalico.org/workloadendpoints/default/win--1-k8s-web--0-eth0")

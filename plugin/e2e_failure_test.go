@@ -6,7 +6,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/containernetworking/cni/libcni"
 
 	"github.com/calico-win/cni/hns"
-	"github.com/calico-win/cni/hns/sim"
 )
 
 // Every HNS step fails in turn; the ADD must fail with the right code and
@@ -132,7 +130,7 @@ func TestBadInputIntegration(t *testing.T) {
 	}{
 		{"vni below 4096", func(h *harness, _ *libcni.RuntimeConf) { h.conf["vxlan_vni"] = 4095 }, 7, "Windows does not support VXLANVNI < 4096"},
 		{"mac prefix", func(h *harness, _ *libcni.RuntimeConf) { h.conf["vxlan_mac_prefix"] = "0E2A" }, 7, "vxlan_mac_prefix"},
-		{"mode", func(h *harness, _ *libcni.RuntimeConf) { h.conf["mode"] = "windows-bgp" }, 7, `mode "windows-bgp"`},
+		{"mode", func(h *harness, _ *libcni.RuntimeConf) { h.conf["mode"] = "bgp" }, 7, `mode "bgp"`},
 		{"exception cidr", func(h *harness, _ *libcni.RuntimeConf) {
 			h.conf["policies"] = []any{map[string]any{"name": "EndpointPolicy", "value": map[string]any{"Type": "OutBoundNAT", "ExceptionList": []string{"10.96.0.0/33"}}}}
 		}, 7, "policies[0].value.ExceptionList"},
@@ -173,7 +171,7 @@ func TestNetworkRecreatedReplacesStaleEndpointIntegration(t *testing.T) {
 	if err := h.sim.DeleteNetwork(context.Background(), h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	n, err := h.sim.SetupOverlay(context.Background(), simSpec(h), 0)
+	n, err := h.setupNetwork(context.Background(), h.block, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +221,6 @@ func TestAddressConflictsIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.leakCheck()
-}
-
-func simSpec(h *harness) sim.OverlaySpec {
-	return sim.OverlaySpec{Name: "Calico", Subnet: h.block, ManagementIP: netip.MustParseAddr("10.0.0.4")}
 }
 
 // readiness_gates: a gate that is not ready fails the ADD at once with

@@ -4,7 +4,6 @@ package plugin_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -15,8 +14,8 @@ import (
 )
 
 // With no Calico network (calico-node has not made it, or it was wiped), the
-// first ADD creates it as Calico does: Overlay, the block as subnet, .1
-// gateway, VSID = VNI, HostRoute, and the host endpoint at .2.
+// first ADD creates it as Calico does: the mode's type, the block as subnet,
+// .1 gateway (VXLAN: VSID = VNI, HostRoute), and the host endpoint at .2.
 func TestAddCreatesMissingNetworkIntegration(t *testing.T) {
 	h := newHarness(t)
 	bg := context.Background()
@@ -32,17 +31,11 @@ func TestAddCreatesMissingNetworkIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := n.Ipams[0].Subnets[0]
-	vsid, _ := json.Marshal(sub.Policies)
-	pols, _ := json.Marshal(n.Policies)
-	if n.Type != "Overlay" || sub.IpAddressPrefix != "10.244.5.0/26" || sub.Routes[0].NextHop != "10.244.5.1" ||
-		!strings.Contains(string(vsid), `"IsolationId":4096`) || !strings.Contains(string(pols), "HostRoute") ||
-		!strings.Contains(string(pols), `"ProviderAddress":"10.0.0.4"`) {
-		t.Fatalf("network = %+v\nsubnet policies %s\npolicies %s", n, vsid, pols)
-	}
+	h.checkNetwork(t, n)
+	h.checkHostEndpoint(t, n)
 	hep, err := h.sim.GetEndpointByName(bg, "Calico_ep")
-	if err != nil || hep.IpConfigurations[0].IpAddress != "10.244.5.2" || !strings.EqualFold(hep.HostComputeNetwork, n.Id) {
-		t.Fatalf("host endpoint: %+v %v", hep, err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	// The host endpoint deleted (Calico FV case 7): the next ADD recreates it.
 	if err := h.sim.DeleteEndpoint(bg, hep.Id); err != nil {
@@ -50,9 +43,7 @@ func TestAddCreatesMissingNetworkIntegration(t *testing.T) {
 	}
 	rt2 := pod("web-1", h.namespace())
 	h.mustAdd(rt2)
-	if _, err := h.sim.GetEndpointByName(bg, "Calico_ep"); err != nil {
-		t.Fatalf("host endpoint not recreated: %v", err)
-	}
+	h.checkHostEndpoint(t, n)
 	if err := h.del(rt); err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +64,8 @@ func TestManagementIPNotYetIntegration(t *testing.T) {
 	if err := h.sim.DeleteNetwork(bg, h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	mgmt := netip.MustParseAddr("10.0.0.4")
-	n, err := h.sim.SetupOverlay(bg, sim.OverlaySpec{Name: "Calico", Subnet: h.block, ManagementIP: mgmt}, time.Hour)
+	mgmt := mgmtIP
+	n, err := h.setupNetwork(bg, h.block, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +96,7 @@ func TestWrongSubnetNetworkIsReplacedIntegration(t *testing.T) {
 	if err := h.sim.DeleteNetwork(bg, h.network.Id); err != nil {
 		t.Fatal(err)
 	}
-	old, err := h.sim.SetupOverlay(bg, sim.OverlaySpec{Name: "Calico", Subnet: netip.MustParsePrefix("10.99.0.0/26"),
-		ManagementIP: netip.MustParseAddr("10.0.0.4")}, 0)
+	old, err := h.setupNetwork(bg, netip.MustParsePrefix("10.99.0.0/26"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

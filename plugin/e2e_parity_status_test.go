@@ -18,8 +18,7 @@ func TestStatusRefusedConfigIntegration(t *testing.T) {
 				name string
 				set  map[string]any
 			}{
-				{"windows-bgp", map[string]any{"mode": "windows-bgp"}},
-				{"empty mode", map[string]any{"mode": ""}},
+				{"unknown mode", map[string]any{"mode": "ipip"}},
 				{"no IPv4", map[string]any{"ipam": map[string]any{"type": "calico-ipam", "assign_ipv4": "false"}}},
 			} {
 				h.conf = maps.Clone(base)

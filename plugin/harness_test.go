@@ -71,7 +71,7 @@ func binaries() (string, func(), error) {
 }
 
 // harness is one test's world: a wiped Calico datastore, a fresh simulated
-// HNS with the node's Overlay network, and a libcni client.
+// HNS with the node's network in the mode under test, and a libcni client.
 type harness struct {
 	t       testing.TB
 	etcd    *etcdtest.Server
@@ -81,13 +81,14 @@ type harness struct {
 	conf    map[string]any // the calico plugin's config
 	network *hns.Network
 	block   netip.Prefix
+	mode    string // vxlan or windows-bgp (e2e_mode_test.go)
 }
 
 const node = "win-1"
 
 // newHarness seeds what calico-node would have made: pool (one /26 block,
 // so the node's block is known), strict affinity, ClusterInformation, the
-// Node, and the Calico Overlay network with management IP 10.0.0.4.
+// Node, and the Calico network (e2e_mode_test.go) with management IP 10.0.0.4.
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, etcd: etcdtest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
@@ -109,15 +110,14 @@ func (h *harness) setup(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.sim = s
-	h.network, err = s.SetupOverlay(context.Background(), sim.OverlaySpec{Name: "Calico", Subnet: h.block,
-		ManagementIP: netip.MustParseAddr("10.0.0.4")}, 0)
+	h.sim, h.mode = s, e2eMode(t)
+	h.network, err = h.setupNetwork(context.Background(), h.block, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.cni = libcni.NewCNIConfigWithCacheDir([]string{binDir}, filepath.Join(dir, "cache"), nil)
 	h.conf = map[string]any{
-		"type": "calico", "mode": "vxlan", "vxlan_vni": 4096, "vxlan_mac_prefix": "0E-2A",
+		"type": "calico", "mode": h.mode, "vxlan_vni": 4096, "vxlan_mac_prefix": "0E-2A",
 		"windows_use_single_network": true, "nodename": node, "nodename_file_optional": true,
 		"ipam_lock_file": filepath.Join(dir, "ipam.lock"), "log_level": "debug",
 		"log_file_path": filepath.Join(dir, "cni.log"),
@@ -243,7 +243,8 @@ func (h *harness) leakCheck() {
 		h.t.Fatal(err)
 	}
 	for _, ep := range eps {
-		if ep.Name != "Calico_ep" && ep.Flags&hns.EndpointFlagRemote == 0 {
+		// Host endpoints ("<network>_ep") belong to the node, not to a pod.
+		if !strings.HasSuffix(ep.Name, "_ep") && ep.Flags&hns.EndpointFlagRemote == 0 {
 			h.t.Errorf("leaked HNS endpoint %s (%v)", ep.Name, ep.IpConfigurations)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/hostnet"
 )
 
 // newDataplane returns the dataplane configured from the netconf.
@@ -12,6 +13,7 @@ func newDataplane(nc *NetConf, c hns.Client) *dataplane.Dataplane {
 		Name:               nc.Name,
 		SingleNetwork:      nc.WindowsUseSingleNetwork,
 		Mode:               dataplaneMode(nc),
+		Host:               hostOf(c),
 		LockPath:           stateFile(nc, "hns-network.lock"),
 		Policies:           nc.EndpointPolicies(),
 		LoopbackDSR:        nc.WindowsLoopbackDSR,
@@ -20,11 +22,22 @@ func newDataplane(nc *NetConf, c hns.Client) *dataplane.Dataplane {
 	})
 }
 
-// dataplaneMode is the netconf's networking mode. ADD refuses any mode but
-// vxlan; the other commands treat every conf as VXLAN.
+// dataplaneMode is the netconf's networking mode (validated by ParseNetConf).
 func dataplaneMode(nc *NetConf) dataplane.Mode {
+	if nc.Mode != ModeVXLAN {
+		return dataplane.L2Bridge()
+	}
 	// VXLANVNI is validated to 24 bits.
 	return dataplane.Overlay(uint32(nc.VXLANVNI), nc.VXLANMacPrefix)
+}
+
+// hostOf is the host whose interfaces forward the pods' traffic: the
+// simulated host when HNS is the simulator, else the node's IP stack.
+func hostOf(c hns.Client) hostnet.Forwarder {
+	if f, ok := c.(hostnet.Forwarder); ok {
+		return f
+	}
+	return hostnet.Native()
 }
 
 // dataplanePools is what the dataplane needs of the pools.

@@ -175,11 +175,33 @@ func (nc *NetConf) validate() error {
 	if !networkNameRE.MatchString(nc.Name) {
 		return &ConfigError{Key: "name", Value: nc.Name, Reason: "must match " + networkNameRE.String()}
 	}
-	switch nc.Mode {
-	case "vxlan", "":
-	default:
-		return &ConfigError{Key: "mode", Value: nc.Mode, Reason: `only "vxlan" (HNS Overlay) is supported`}
+	if err := nc.validateMode(); err != nil {
+		return err
 	}
+	return nc.validateRest()
+}
+
+func (nc *NetConf) validateMode() error {
+	switch nc.Mode {
+	case ModeVXLAN:
+		return nc.validateVXLAN()
+	case ModeBGP, "":
+		// L2Bridge: the vxlan_* keys mean nothing, as in Calico.
+		return nil
+	}
+	return &ConfigError{Key: "mode", Value: nc.Mode, Reason: `must be "vxlan" (HNS Overlay), "windows-bgp" or empty (HNS L2Bridge)`}
+}
+
+// The networking modes: Calico's installer writes "vxlan" for VXLAN
+// clusters and "windows-bgp" for BGP ones; Calico treats an empty mode as
+// BGP (L2Bridge).
+const (
+	ModeVXLAN = "vxlan"
+	ModeBGP   = "windows-bgp"
+)
+
+// validateVXLAN checks the keys of VXLAN mode.
+func (nc *NetConf) validateVXLAN() error {
 	if nc.VXLANVNI < 4096 {
 		return &ConfigError{Key: "vxlan_vni", Value: fmt.Sprint(nc.VXLANVNI), Reason: "Windows does not support VXLANVNI < 4096"}
 	}
@@ -190,6 +212,11 @@ func (nc *NetConf) validate() error {
 		return &ConfigError{Key: "vxlan_mac_prefix", Value: nc.VXLANMacPrefix,
 			Reason: fmt.Sprintf("endpointMacPrefix [%s] is invalid, value must be of the format xx-xx", nc.VXLANMacPrefix)}
 	}
+	return nil
+}
+
+// validateRest checks the keys every mode shares.
+func (nc *NetConf) validateRest() error {
 	switch nc.DeviceType {
 	case "", "veth", "netkit":
 	default:

@@ -61,6 +61,8 @@ func TestNetConfValidation(t *testing.T) {
 		{"vxlan_mac_prefix", "0g-2a", "xx-xx"},
 		{"vxlan_mac_prefix", "0e-2a", ""},
 		{"mode", "l2bridge", `mode "l2bridge"`},
+		{"mode", "windows-bgp", ""},
+		{"mode", "", ""},
 		{"name", "bad name", "name"},
 		{"device_type", "tap", "device_type"},
 		{"policy_setup_timeout_seconds", -1, "policy_setup_timeout_seconds"},
@@ -85,6 +87,10 @@ func TestNetConfValidation(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s=%v: error %v, want %q", tc.key, tc.val, err, tc.want)
 		}
+	}
+	// The vxlan_* keys mean nothing in BGP mode, as in Calico.
+	if _, err := ParseNetConf([]byte(`{"name":"Calico","mode":"windows-bgp","vxlan_vni":7,"vxlan_mac_prefix":"x"}`)); err != nil {
+		t.Errorf("windows-bgp with VXLAN keys: %v", err)
 	}
 	if _, err := ParseNetConf([]byte(`{"name":`)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
 		t.Errorf("malformed JSON: %v", err)

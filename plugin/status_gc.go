@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/containernetworking/cni/pkg/invoke"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
-	"github.com/calico-win/cni/hns"
 )
 
 func cmdStatus(args *skel.CmdArgs) error {
@@ -22,7 +22,7 @@ func cmdStatus(args *skel.CmdArgs) error {
 
 // status reports whether an ADD can succeed now: Calico is ready in the
 // datastore, IPAM allows this node, and the HNS network exists with its
-// management IP.
+// management IP, of the configured mode's type.
 func (c *call) status() error {
 	if err := c.configRefusal(); err != nil {
 		return err
@@ -48,15 +48,9 @@ func (c *call) status() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	n, err := h.GetNetworkByName(c.ctx, c.nc.Name)
-	if hns.IsNotFound(err) {
+	err = newDataplane(c.nc, h).NetworkReady(c.ctx)
+	if errors.Is(err, dataplane.ErrNetworkGone) {
 		return fmt.Errorf("%w (%v)", errNetworkGone, err)
 	}
-	if err != nil {
-		return fmt.Errorf("HNS network %s: %w", c.nc.Name, err)
-	}
-	if _, ok := dataplane.ManagementIP(n); !ok {
-		return fmt.Errorf("HNS network %s has no management IP yet", c.nc.Name)
-	}
-	return nil
+	return err
 }

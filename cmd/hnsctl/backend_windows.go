@@ -49,6 +49,21 @@ func (realHNS) DeleteNamespace(context.Context, string) error        { return er
 func (realHNS) AttachEndpoint(context.Context, string, string) error { return errReadOnly }
 func (realHNS) DetachEndpoint(context.Context, string, string) error { return errReadOnly }
 
+// HostNamespace finds the listed HostDefault namespace; the adapter's
+// would create one when there is none, which a read-only tool must not.
+func (r realHNS) HostNamespace(ctx context.Context) (*hns.Namespace, error) {
+	nss, err := r.ListNamespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range nss {
+		if nss[i].Type == hns.NamespaceHostDefault {
+			return &nss[i], nil
+		}
+	}
+	return nil, &hns.NotFoundError{Kind: "Namespace", Name: hns.NamespaceHostDefault}
+}
+
 func (realHNS) ListNetworks(ctx context.Context) ([]hns.Network, error) {
 	return list[hns.Network](ctx, hcsshim.ListNetworks)
 }

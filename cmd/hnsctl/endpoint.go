@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/netip"
 
 	"github.com/calico-win/cni/hns"
@@ -13,8 +14,8 @@ func init() {
 		command{path: "endpoint list", args: "[--network NAME|ID]", help: "list endpoints, local and remote", run: endpointList},
 		command{path: "endpoint show", args: "NAME|ID", help: "show one endpoint", run: endpointShow},
 		command{path: "endpoint delete", args: "NAME|ID", help: "delete an endpoint", run: endpointDelete},
-		command{path: "endpoint create", args: "--network NAME|ID --name NAME [--ip IP] [--mac MAC] [--remote] [--provider-address IP]",
-			help: "create an endpoint (HNS picks the address and MAC if not given)", run: func(ctx context.Context, c *cli, args []string) error {
+		command{path: "endpoint create", args: "--network NAME|ID --name NAME [--ip IP] [--mac MAC] [--remote] [--provider-address IP] [--host]",
+			help: "create an endpoint (HNS picks the address and MAC if not given); --host gives it to the host (an L2Bridge host endpoint)", run: func(ctx context.Context, c *cli, args []string) error {
 				return endpointCreate(ctx, c, args, false)
 			}},
 		command{path: "endpoint create-remote", args: "--network NAME|ID --name NAME --ip IP [--provider-address IP] [--mac MAC]",
@@ -31,8 +32,10 @@ func endpointCreate(ctx context.Context, c *cli, args []string, remote bool) err
 	ip := fs.String("ip", "", "endpoint `address`")
 	mac := fs.String("mac", "", "MAC `address` (dash form); default: from the network's pool")
 	pa := fs.String("provider-address", "", "the `IP` of the node hosting the endpoint (ProviderAddress policy)")
+	host := new(bool)
 	if !remote {
 		fs.BoolVar(&remote, "remote", false, "create a remote endpoint (Flags 1)")
+		host = fs.Bool("host", false, "attach the endpoint to the host's default namespace, as L2Bridge mode does with <network>_ep")
 	}
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
 		return err
@@ -67,6 +70,18 @@ func endpointCreate(ctx context.Context, c *cli, args []string, remote bool) err
 	ep, err := s.CreateEndpoint(ctx, e)
 	if err != nil {
 		return err
+	}
+	if *host {
+		ns, err := s.HostNamespace(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.AttachEndpoint(ctx, ns.Id, ep.Id); err != nil {
+			return fmt.Errorf("attaching %s to the host (the endpoint stays, detached): %w", ep.Name, err)
+		}
+		if ep, err = s.GetEndpointByID(ctx, ep.Id); err != nil {
+			return err
+		}
 	}
 	return c.printEndpoints(ctx, []hns.Endpoint{*ep})
 }

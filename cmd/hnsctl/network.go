@@ -15,7 +15,7 @@ import (
 func init() {
 	register(
 		command{path: "network create", args: "--name NAME --subnet CIDR [--type Overlay] [--gateway IP] [--vni N] [--management-ip IP] [--mgmt-delay D] [--adapter NAME] [--host-endpoint=true]",
-			help: "create a network as calico-node does (Overlay, VSID, ProviderAddress, HostRoute, <name>_ep)", run: networkCreate},
+			help: "create a network as calico-node does: Overlay (VSID, ProviderAddress, HostRoute, <name>_ep) or L2Bridge (BGP mode; the CNI plugin makes its host endpoint)", run: networkCreate},
 		command{path: "network list", help: "list networks", run: networkList},
 		command{path: "network show", args: "NAME|ID", help: "show one network", run: networkShow},
 		command{path: "network delete", args: "NAME|ID", help: "delete a network (and, by default, its endpoints)", run: networkDelete},
@@ -33,8 +33,13 @@ func networkCreate(ctx context.Context, c *cli, args []string) error {
 	delay := fs.Duration("mgmt-delay", 0, "how long after creation the management IP appears")
 	adapter := fs.String("adapter", "Ethernet", "host network adapter `name`")
 	hostEP := fs.Bool("host-endpoint", true, "also create the <name>_ep remote host endpoint at .2 (Overlay only)")
+	vniSet := false
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
 		return err
+	}
+	fs.Visit(func(f *flag.Flag) { vniSet = vniSet || f.Name == "vni" })
+	if strings.EqualFold(*typ, "L2Bridge") && vniSet {
+		return usagef("--vni: an L2Bridge network has no VXLAN VNI")
 	}
 	spec, err := overlaySpec(*name, *subnet, *gateway, *mgmt, *adapter, *vni)
 	if err != nil {
@@ -45,9 +50,13 @@ func networkCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	var n *hns.Network
-	if strings.EqualFold(*typ, "Overlay") && *hostEP {
+	switch {
+	case strings.EqualFold(*typ, "Overlay") && *hostEP:
 		n, err = s.SetupOverlay(ctx, spec, *delay)
-	} else {
+	case strings.EqualFold(*typ, "L2Bridge"):
+		n, err = s.SetupL2Bridge(ctx, sim.L2BridgeSpec{Name: spec.Name, Subnet: spec.Subnet, Gateway: spec.Gateway,
+			ManagementIP: spec.ManagementIP, AdapterName: spec.AdapterName}, *delay)
+	default:
 		n, err = createPlainNetwork(ctx, s, spec, *typ, *delay)
 	}
 	if err != nil {

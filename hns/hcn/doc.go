@@ -6,7 +6,9 @@
 // into hns.NotFoundError and hns.Error so that hns.IsNotFound and friends
 // classify them exactly as they classify the simulator's (errors_windows.go),
 // and one hcn call per hns.Client method (network_windows.go,
-// endpoint_windows.go, namespace_windows.go, version_windows.go).
+// endpoint_windows.go, namespace_windows.go, version_windows.go), except
+// HostNamespace, which lists the namespaces and creates the HostDefault one
+// when HNS lists none.
 //
 // Every file except this one builds only on Windows, as hcn itself does. The
 // package must not import the plugin, ipam or datastore packages: plugin code

@@ -58,3 +58,34 @@ func (client) DetachEndpoint(ctx context.Context, namespaceID, endpointID string
 		return hcn.RemoveNamespaceEndpoint(namespaceID, endpointID)
 	})
 }
+
+// HostNamespace returns the host's default namespace: the HostDefault
+// namespace HNS lists, or one created when it lists none (HNS binds a
+// HostDefault namespace to the default compartment). Attaching an endpoint
+// to it is v2's HostAttach to compartment 1. The caller serialises the
+// creating case (the dataplane holds the network lock), so two plugin
+// processes do not both create one.
+func (client) HostNamespace(ctx context.Context) (*hns.Namespace, error) {
+	var all []hcn.HostComputeNamespace
+	err := call(ctx, "HostNamespace", func() (err error) {
+		all, err = hcn.ListNamespaces()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Type == hcn.NamespaceTypeHostDefault {
+			return fromHCNNamespace(&all[i])
+		}
+	}
+	var created *hcn.HostComputeNamespace
+	err = call(ctx, "HostNamespace", func() (err error) {
+		created, err = hcn.NewNamespace(hcn.NamespaceTypeHostDefault).Create()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fromHCNNamespace(created)
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, newEnv func(t *testing.T) Env) {
 		{"Address", addressTests},
 		{"Policy", policyTests},
 		{"Namespace", namespaceTests},
+		{"Host", hostTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -120,7 +120,7 @@ func (s *Sim) Reset(ctx context.Context) error {
 		for _, d := range objectDirs {
 			errs = append(errs, removeTree(s.st.path(d)))
 		}
-		errs = append(errs, removeFile(s.st.path(metaFileName)), removeFile(s.st.path(faultsFileName)))
+		errs = append(errs, removeFile(s.st.path(metaFileName)), removeFile(s.st.path(faultsFileName)), removeFile(s.st.path(hostFileName)))
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}

@@ -16,6 +16,8 @@
 //	config.json               persisted settings (Config)
 //	faults.json               armed faults, latencies, stopped service
 //	seq                       creation sequence counter, rewritten in place
+//	host.json                 the simulated host beside HNS: its default
+//	                          namespace's ID, forwarding on the adapter (host.go)
 //	networks/<ID>.json        networkRecord
 //	endpoints/<ID>.json       endpointRecord
 //	namespaces/<ID>.json      namespaceRecord

@@ -42,6 +42,9 @@ type endpointRecord struct {
 	State    EndpointState
 	Seq      uint64
 	Ports    []string `json:",omitempty"` // keys held under ports/
+	// Forwarding is IPv4 forwarding on the host vNIC the endpoint has
+	// while attached to the host's default namespace (see host.go).
+	Forwarding bool `json:",omitempty"`
 }
 
 func (s *Sim) readEndpoint(id string) (*endpointRecord, error) {
@@ -99,6 +102,9 @@ func (s *Sim) CreateEndpoint(ctx context.Context, e *hns.Endpoint) (*hns.Endpoin
 		}
 		if err != nil {
 			return err
+		}
+		if code == 0 {
+			code = checkEndpointType(&nr.Network, policies)
 		}
 		if code != 0 {
 			return hns.NewError(op, code)

@@ -31,6 +31,7 @@ const (
 	KindDeleteNamespace        = "DeleteNamespace"
 	KindAttachEndpoint         = "AttachEndpoint"
 	KindDetachEndpoint         = "DetachEndpoint"
+	KindHostNamespace          = "HostNamespace"
 )
 
 // Kinds lists every valid fault kind.
@@ -40,6 +41,7 @@ var Kinds = []string{
 	KindCreateEndpoint, KindDeleteEndpoint, KindGetEndpointByID, KindGetEndpointByName,
 	KindListEndpointsOfNetwork,
 	KindGetNamespaceByID, KindCreateNamespace, KindDeleteNamespace, KindAttachEndpoint, KindDetachEndpoint,
+	KindHostNamespace,
 }
 
 // Fault makes calls of Kind fail with Code. Count is how many calls are

@@ -140,10 +140,10 @@ func (s *Sim) DeleteNamespace(ctx context.Context, id string) error {
 func (s *Sim) AttachEndpoint(ctx context.Context, namespaceID, endpointID string) error {
 	return s.modifyNamespace(ctx, KindAttachEndpoint, namespaceID, endpointID,
 		func(ns *namespaceRecord, ep *endpointRecord) error {
-			if ep.Endpoint.HostComputeNamespace != "" {
-				return hns.NewError("hcnModifyNamespace", hns.EndpointNamespaceExists)
+			if code := attachRefusal(ns, ep); code != 0 {
+				return hns.NewError("hcnModifyNamespace", code)
 			}
-			ep.Endpoint.HostComputeNamespace, ep.State = ns.Namespace.Id, StateAttachedSharing
+			ep.Endpoint.HostComputeNamespace, ep.State, ep.Forwarding = ns.Namespace.Id, StateAttachedSharing, false
 			data, err := json.Marshal(resourceData{ID: ep.Endpoint.Id})
 			ns.Namespace.Resources = append(ns.Namespace.Resources, hns.NamespaceResource{Type: "Endpoint", Data: data})
 			return err
@@ -163,7 +163,7 @@ func (s *Sim) DetachEndpoint(ctx context.Context, namespaceID, endpointID string
 			if !strings.EqualFold(ep.Endpoint.HostComputeNamespace, ns.Namespace.Id) {
 				return hns.NewError("hcnModifyNamespace", c.DetachNotAttachedCode)
 			}
-			ep.Endpoint.HostComputeNamespace, ep.State = "", StateDetached
+			ep.Endpoint.HostComputeNamespace, ep.State, ep.Forwarding = "", StateDetached, false
 			ns.Namespace.Resources = withoutEndpoint(ns.Namespace.Resources, ep.Endpoint.Id)
 			return nil
 		})

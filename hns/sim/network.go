@@ -230,6 +230,9 @@ func newNetworkRecord(n *hns.Network) (*networkRecord, uint32) {
 	if code != 0 {
 		return nil, code
 	}
+	if code := checkNetworkType(net); code != 0 {
+		return nil, code
+	}
 	net.Policies = takeProviderAddress(net.Policies, &rec.ManagementIP)
 	if len(net.MacPool.Ranges) == 0 {
 		net.MacPool = defaultMacPool

@@ -201,6 +201,7 @@ func TestNetworkTypeIsCanonical(t *testing.T) {
 	s := openSim(t)
 	n := OverlayNetwork(OverlaySpec{Name: "br", Subnet: netip.MustParsePrefix("10.9.0.0/24")})
 	n.Type = "l2bridge"
+	n.Ipams[0].Subnets[0].Policies = nil // VSID is VXLAN's
 	got, err := s.CreateNetwork(context.Background(), n)
 	check(t, "CreateNetwork", err)
 	if got.Type != "L2Bridge" {

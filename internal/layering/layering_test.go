@@ -43,6 +43,8 @@ var rules = []rule{
 		"hns: only the hcn adapter uses hcsshim"},
 	{[]string{"hns/hnstest"}, []string{"hns/sim", "hns/hcn"},
 		"hnstest: the contract imports neither implementation"},
+	{[]string{"hostnet"}, []string{"hns/...", "dataplane", "plugin", "ipam", "datastore/..."},
+		"hostnet: the host's IP stack, nothing of HNS or Calico"},
 	{[]string{"cmd/hnsctl"}, []string{"plugin", "ipam", "dataplane", "datastore/..."},
 		"hnsctl: talks to HNS only"},
 	{[]string{"internal/k8s"}, []string{"datastore/etcd", "datastore/kdd", "ipam", "plugin",
