@@ -31,7 +31,7 @@ func TestEtcdClusterOutagesIntegration(t *testing.T) {
 	h := &harness{t: t, etcd: c.Member(0), block: netip.MustParsePrefix("10.244.5.0/26")}
 	seed(t, h)
 	h.setup(t)
-	h.conf["datastore_type"] = "etcdv3"
+	h.onEtcd(strings.Join(c.Endpoints(), ","))
 
 	type outage struct {
 		name          string

@@ -78,7 +78,7 @@ func newNodes(t *testing.T, etcd *etcdtest.Server, endpoints string, count int) 
 		name := fmt.Sprintf("win-%d", i+1)
 		etcd.PutNode(t, name, nil)
 		h.conf["nodename"] = name
-		h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", endpoints
+		h.onEtcd(endpoints)
 		nodes = append(nodes, h)
 	}
 	return nodes

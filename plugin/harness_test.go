@@ -94,11 +94,16 @@ func newHarness(t testing.TB) *harness {
 	h := &harness{t: t, etcd: etcdtest.Shared(t), block: netip.MustParsePrefix("10.244.5.0/26")}
 	seed(t, h)
 	h.setup(t)
-	h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", strings.Join(h.etcd.Endpoints(), ",")
-	// No Kubernetes API beside this etcd, so no policy type: policy k8s
-	// needs the API to read the pod, as in Calico.
-	delete(h.conf, "policy")
+	h.onEtcd(strings.Join(h.etcd.Endpoints(), ","))
 	return h
+}
+
+// onEtcd points the config at etcd endpoints (comma-separated). No
+// Kubernetes API beside this etcd, so no policy type: policy k8s needs the
+// API to read the pod, as in Calico.
+func (h *harness) onEtcd(endpoints string) {
+	h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", endpoints
+	delete(h.conf, "policy")
 }
 
 // setup makes the simulated HNS, the libcni client and the plugin config
