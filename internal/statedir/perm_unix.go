@@ -11,7 +11,21 @@ import (
 
 // Trusted names who may change the state: the plugin's effective user (root
 // on a node) and root.
-var Trusted = fmt.Sprintf("root and the plugin's user (uid %d)", os.Geteuid())
+var Trusted = func() string {
+	if os.Geteuid() == 0 {
+		return "root"
+	}
+	return fmt.Sprintf("root and the plugin's user (uid %d)", os.Geteuid())
+}()
+
+// fix is the command that makes path private.
+func fix(path string, dir bool) string {
+	mode := "600"
+	if dir {
+		mode = "700"
+	}
+	return fmt.Sprintf("chown %d %q && chmod %s %q", os.Geteuid(), path, mode, path)
+}
 
 func mkdirPrivate(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil {

@@ -106,6 +106,16 @@ func securityAttributes(sddl string) (*windows.SecurityAttributes, error) {
 	return &windows.SecurityAttributes{Length: uint32(unsafe.Sizeof(windows.SecurityAttributes{})), SecurityDescriptor: sd}, nil
 }
 
+// fix is the PowerShell command that makes path private: owner
+// Administrators and exactly the private DACL.
+func fix(path string, dir bool) string {
+	sddl := privateFileSDDL
+	if dir {
+		sddl = privateDirSDDL
+	}
+	return fmt.Sprintf(`PowerShell: $a = Get-Acl '%s'; $a.SetSecurityDescriptorSddlForm('O:BA%s'); Set-Acl '%s' $a`, path, sddl, path)
+}
+
 func mkdirPrivate(dir string) error {
 	sa, err := securityAttributes(privateDirSDDL)
 	if err != nil {

@@ -27,11 +27,16 @@ import (
 // trusted principals (Trusted) may change, or, for a lock, open.
 type UntrustedError struct {
 	Path   string
-	Reason string // e.g. "BUILTIN\Users may add a file" or "mode 0664: group and others may write"
+	Reason string // e.g. "BUILTIN\Users (S-1-5-32-545) may write data or add files"
+	Fix    string // a command that makes it private
 }
 
 func (e *UntrustedError) Error() string {
-	return fmt.Sprintf("%s is not trusted: %s; only %s may change it", e.Path, e.Reason, Trusted)
+	return fmt.Sprintf("%s is not trusted: %s; only %s may change it (%s)", e.Path, e.Reason, Trusted, e.Fix)
+}
+
+func untrusted(path string, dir bool, p problem) *UntrustedError {
+	return &UntrustedError{Path: path, Reason: p.String(), Fix: fix(path, dir)}
 }
 
 // Ensure makes dir a trusted directory. A missing dir is created (its
@@ -82,14 +87,14 @@ func trust(path string, dir, lock, restrict bool) error {
 		return nil
 	}
 	if !restrict || p.owner != "" {
-		return &UntrustedError{Path: path, Reason: p.String()}
+		return untrusted(path, dir, p)
 	}
 	if err := makePrivate(path, dir); err != nil {
-		return fmt.Errorf("%w; restricting it failed: %v", &UntrustedError{Path: path, Reason: p.String()}, err)
+		return fmt.Errorf("%w; restricting it failed: %v", untrusted(path, dir, p), err)
 	}
 	slog.Warn("restricted the permissions of a state file or directory that others could change", "path", path, "was", p.String())
 	if p, err = inspectPath(path, lock); err != nil || !p.ok() {
-		return fmt.Errorf("%w (still, after restricting it)", &UntrustedError{Path: path, Reason: p.String()})
+		return fmt.Errorf("%w (still, after restricting it)", untrusted(path, dir, p))
 	}
 	return nil
 }
@@ -100,7 +105,7 @@ func ReadFile(path string) ([]byte, error) {
 	if p, err := inspectPath(filepath.Dir(path), false); err != nil {
 		return nil, err
 	} else if !p.ok() {
-		return nil, &UntrustedError{Path: filepath.Dir(path), Reason: p.String()}
+		return nil, untrusted(filepath.Dir(path), true, p)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -113,7 +118,7 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("checking the permissions of %s: %w", path, err)
 	}
 	if !p.ok() {
-		return nil, &UntrustedError{Path: path, Reason: p.String()}
+		return nil, untrusted(path, false, p)
 	}
 	return io.ReadAll(f)
 }
