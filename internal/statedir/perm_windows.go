@@ -41,7 +41,6 @@ var rightNames = []struct {
 	mask windows.ACCESS_MASK
 	name string
 }{
-	{windows.GENERIC_ALL, "full control"},
 	{windows.GENERIC_WRITE, "write"},
 	{windows.FILE_WRITE_DATA, "write data or add files"},
 	{windows.FILE_APPEND_DATA, "append data or add subdirectories"},
@@ -58,6 +57,7 @@ var rightNames = []struct {
 // winnt.h values that x/sys does not name.
 const (
 	fileDeleteChild = 0x40
+	fileAllAccess   = 0x1f01ff
 
 	aceAllowedCompound       = 4
 	aceAllowedObject         = 5
@@ -235,13 +235,17 @@ func inspect(sd *windows.SECURITY_DESCRIPTOR, lock bool) (problem, error) {
 			continue // OWNER RIGHTS: the owner, already checked
 		}
 		if m := ace.Mask & forbidden; m != 0 {
-			p.others = append(p.others, accountName(sid)+" may "+rights(m))
+			p.others = append(p.others, accountName(sid)+" may "+rights(ace.Mask, m))
 		}
 	}
 	return p, nil
 }
 
-func rights(m windows.ACCESS_MASK) string {
+// rights names the forbidden rights m of an ACE's mask.
+func rights(mask, m windows.ACCESS_MASK) string {
+	if mask&windows.GENERIC_ALL != 0 || mask&fileAllAccess == fileAllAccess {
+		return "have full control"
+	}
 	var names []string
 	for _, r := range rightNames {
 		if m&r.mask != 0 && (len(names) == 0 || names[len(names)-1] != r.name) {

@@ -150,3 +150,34 @@ func TestEnsureReportsWhatItCannotCreate(t *testing.T) {
 		t.Fatalf("Ensure under a file: %v, want an error naming the directory", err)
 	}
 }
+
+// What the checks cost a CNI call: the directory and the two locks checked,
+// and one cache read.
+func BenchmarkCallChecks(b *testing.B) {
+	d, err := os.MkdirTemp("", "statedir-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(d)
+	dir := filepath.Join(d, "state")
+	if err := Ensure(dir, false); err != nil {
+		b.Fatal(err)
+	}
+	cache := filepath.Join(dir, "cache")
+	if err := WriteFile(cache, []byte("{}")); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := Ensure(dir, false); err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range []string{"ipam.lock", "hns-network.lock"} {
+			if err := PrepareLock(filepath.Join(dir, l)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := ReadFile(cache); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

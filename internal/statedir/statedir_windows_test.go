@@ -106,3 +106,85 @@ func TestEveryoneMayReadOnlyALock(t *testing.T) {
 	}
 	wantTrusted(t, lock, true)
 }
+
+// The DACL check on security descriptors as Windows hands them out; this
+// covers what Wine cannot show through files (other owners, inherited ACEs,
+// deny ACEs, a NULL DACL).
+func TestInspectSecurityDescriptors(t *testing.T) {
+	for _, tc := range []struct {
+		name, sddl string
+		lock       bool
+		want       []string // in the problem, in order; none: trusted
+	}{
+		{"ours", "O:SY" + privateDirSDDL, true, nil},
+		{"ours owned by Administrators", "O:BA" + privateFileSDDL, true, nil},
+		// c:\CalicoWindows as Calico's installers leave it on Windows Server:
+		// inherited from C:\, Users may add files and subdirectories.
+		{"Windows Server C:\\ subdirectory", "O:BAD:AI(A;OICIIOID;FA;;;CO)(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)" +
+			"(A;OICIID;0x1200a9;;;BU)(A;CIID;0x4;;;BU)(A;CIID;0x2;;;BU)", false,
+			[]string{`BUILTIN\Users (S-1-5-32-545) may append data or add subdirectories`, `BUILTIN\Users (S-1-5-32-545) may write data or add files`}},
+		// ... and on Windows client: Authenticated Users may modify.
+		{"Windows client C:\\ subdirectory", "O:BAD:AI(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)(A;OICIID;0x1200a9;;;BU)" +
+			"(A;OICIID;0x1301bf;;;AU)", false, []string{"S-1-5-11", "may write data or add files, append data or add subdirectories, delete, write attributes, write extended attributes"}},
+		{"Users may read a cache", "O:SYD:P(A;;FA;;;SY)(A;;0x1200a9;;;BU)", false, nil},
+		{"Users may read a lock", "O:SYD:P(A;;FA;;;SY)(A;;0x1200a9;;;BU)", true, []string{"may read (and so hold the lock)"}},
+		{"generic write", "O:SYD:P(A;;FA;;;SY)(A;;GW;;;WD)", false, []string{"S-1-1-0", "may write"}},
+		{"change permissions", "O:SYD:P(A;;FA;;;SY)(A;;WD;;;IU)", false, []string{"S-1-5-4", "may change permissions"}},
+		{"take ownership", "O:SYD:P(A;;FA;;;SY)(A;;WO;;;BU)", false, []string{"may take ownership"}},
+		{"delete entries", "O:SYD:P(A;;FA;;;SY)(A;;0x40;;;BU)", false, []string{"may delete entries"}},
+		{"inherit-only ACEs do not apply to the directory", "O:SYD:P(A;;FA;;;SY)(A;OICIIO;FA;;;WD)", true, nil},
+		{"deny ACEs are not weighed", "O:SYD:P(D;;FA;;;WD)(A;;FA;;;SY)(A;;FW;;;WD)", false, []string{"S-1-1-0"}},
+		{"owner rights of a trusted owner", "O:SYD:P(A;;FA;;;SY)(A;;FA;;;OW)", true, nil},
+		{"owned by Users", "O:BUD:P(A;;FA;;;SY)(A;;FA;;;BA)", false, []string{"owned by ", "S-1-5-32-545"}},
+		{"owner rights of an untrusted owner", "O:BUD:P(A;;FA;;;SY)(A;;FA;;;OW)", false, []string{"owned by ", "S-1-3-4", "may have full control"}},
+		{"full control", "O:SYD:P(A;;FA;;;SY)(A;;GA;;;BU)", false, []string{"S-1-5-32-545", "may have full control"}},
+		{"NULL DACL", "", false, []string{"no DACL"}},
+		{"no DACL", "O:SY", false, []string{"no DACL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd, err := securityDescriptor(tc.sddl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := inspect(sd, tc.lock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tc.want) == 0 {
+				if !p.ok() {
+					t.Errorf("not trusted: %s", p)
+				}
+				return
+			}
+			rest := p.String()
+			for _, w := range tc.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("problem %q lacks %q (in order)", p, w)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+// securityDescriptor parses sddl; "" is one owned by SYSTEM with a NULL
+// DACL (everyone has full control), which Wine's SDDL parser cannot make:
+// it reads D:NO_ACCESS_CONTROL as an empty DACL.
+func securityDescriptor(sddl string) (*windows.SECURITY_DESCRIPTOR, error) {
+	if sddl != "" {
+		return windows.SecurityDescriptorFromString(sddl)
+	}
+	sd, err := windows.NewSecurityDescriptor()
+	if err != nil {
+		return nil, err
+	}
+	system, err := windows.CreateWellKnownSid(windows.WinLocalSystemSid)
+	if err != nil {
+		return nil, err
+	}
+	if err := sd.SetOwner(system, false); err != nil {
+		return nil, err
+	}
+	return sd, sd.SetDACL(nil, true, false)
+}
