@@ -158,6 +158,18 @@ func TestStateDirectory(t *testing.T) {
 			}
 		}
 	})
+	t.Run("cannot be created", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		nc := &NetConf{Name: "Calico", IPAMLockFile: filepath.Join(file, "state", "ipam.lock")}
+		err := prepareState(nc)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != "ipam_lock_file" || toCNIError(err).Code != 7 {
+			t.Fatalf("got %v, want code 7 naming ipam_lock_file", err)
+		}
+	})
 	for _, tc := range []struct {
 		name   string
 		own    bool // the plugin's default directory

@@ -53,6 +53,19 @@ func inspectPath(path string, lock bool) (problem, error) {
 	return inspect(st, lock), nil
 }
 
+// inspectLink checks the owner of path itself when it is a symbolic link.
+func inspectLink(path string) (problem, error) {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return problem{}, err
+	}
+	var p problem
+	if s, ok := st.Sys().(*syscall.Stat_t); ok && s.Uid != 0 && int(s.Uid) != os.Geteuid() {
+		p.owner = fmt.Sprintf("uid %d (a symbolic link)", s.Uid)
+	}
+	return p, nil
+}
+
 func inspectFile(f *os.File) (problem, error) {
 	st, err := f.Stat()
 	if err != nil {

@@ -56,6 +56,14 @@ func Ensure(dir string, restrict bool) error {
 	} else if err != nil {
 		return fmt.Errorf("state directory %s: %w", dir, err)
 	}
+	// A link's owner may be able to point it elsewhere (in a sticky
+	// directory such as /tmp, by replacing it); restricting the target
+	// would not help.
+	if p, err := inspectLink(dir); err != nil {
+		return fmt.Errorf("checking the state directory %s: %w", dir, err)
+	} else if !p.ok() {
+		return untrusted(dir, true, p)
+	}
 	return trust(dir, true, false, restrict)
 }
 

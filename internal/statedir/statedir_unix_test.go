@@ -119,3 +119,19 @@ func TestUnixNewDirectoryIgnoresUmask(t *testing.T) {
 		t.Errorf("mode %04o with umask 0, want 0700", st.Mode().Perm())
 	}
 }
+
+// A state directory that is a symbolic link of another user (who, in a
+// sticky directory like /tmp, may replace it) is refused, though its target
+// is trusted; one of ours is followed.
+func TestUnixSymlinkOfAnotherOwner(t *testing.T) {
+	target := stateDir(t)
+	link := filepath.Join(tempDir(t), "state")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Ensure(link, true); err != nil {
+		t.Fatalf("a link of ours to a trusted directory: %v", err)
+	}
+	chownOther(t, link)
+	wantUntrusted(t, Ensure(link, true), link, "owned by uid 4242 (a symbolic link)")
+}
