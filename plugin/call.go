@@ -65,6 +65,10 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 	c.ctx, c.done = context.WithTimeout(context.Background(), datastoreTimeout)
 	prevDone := c.done
 	c.done = func() { prevDone(); closeLog() }
+	if err := prepareState(nc); err != nil {
+		c.close()
+		return nil, err
+	}
 	if c.node, err = nodename(nc); err != nil {
 		c.close()
 		return nil, err

@@ -76,7 +76,7 @@ func apiGroupFile(nc *NetConf) string { return stateFile(nc, "api-group-"+nc.Nam
 
 // knownAPIGroup is the group an earlier call discovered on server, or nil.
 func knownAPIGroup(nc *NetConf, server string) *kdd.APIGroup {
-	b, err := os.ReadFile(apiGroupFile(nc))
+	b, err := readState(apiGroupFile(nc))
 	if err != nil {
 		return nil
 	}
@@ -112,7 +112,7 @@ func (c *cachedStore) keepAPIGroup() {
 }
 
 func (c *cachedStore) load() *clusterEntry {
-	b, err := os.ReadFile(c.path)
+	b, err := readState(c.path)
 	if err != nil {
 		return nil
 	}

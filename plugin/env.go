@@ -102,17 +102,19 @@ func nodename(nc *NetConf) (string, error) {
 	return strings.ToLower(h), nil
 }
 
-// defaultLockFile is Calico's default IPAM lock path on Windows; elsewhere a
-// run directory (the Linux build serves tests and the harness). Worked out
-// once per process.
+// defaultLockFile is the IPAM lock in the plugin's own state directory:
+// on Windows under Calico's c:\CalicoWindows, which Calico's installers make
+// with C:\'s inherited permissions (Users may add files), so not in it;
+// elsewhere a run directory (the Linux build serves tests and the harness),
+// or one per user in the temporary directory. Worked out once per process.
 var defaultLockFile = sync.OnceValue(func() string {
 	if runtime.GOOS == "windows" {
-		return `c:\CalicoWindows\ipam.lock`
+		return `c:\CalicoWindows\calico-win\ipam.lock`
 	}
 	if st, err := os.Stat("/var/run"); err == nil && st.IsDir() && writable("/var/run") {
 		return "/var/run/calico-win/ipam.lock"
 	}
-	return os.TempDir() + "/calico-win-ipam.lock"
+	return filepath.Join(os.TempDir(), fmt.Sprintf("calico-win-%d", os.Geteuid()), "ipam.lock")
 })
 
 func writable(dir string) bool {
@@ -134,7 +136,8 @@ func lockFile(nc *NetConf) string {
 }
 
 // stateFile names a node-local file of the plugin's, beside the IPAM lock
-// (the block hint, the cluster cache, the network lock).
+// (the block hint, the cluster cache, the network lock), in the directory
+// that prepareState made trusted.
 func stateFile(nc *NetConf, name string) string {
 	return filepath.Join(filepath.Dir(lockFile(nc)), name)
 }

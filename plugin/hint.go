@@ -2,14 +2,14 @@ package plugin
 
 import (
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/calico-win/cni/internal/statedir"
 )
 
 // fileHint keeps the IPAM block hint in a node-local file beside the IPAM
-// lock. It is only a hint: a missing, stale or corrupt file costs one extra
-// datastore read, never a wrong allocation.
+// lock. It is only a hint: a missing, stale, corrupt or untrusted file costs
+// one extra datastore read, never a wrong allocation.
 type fileHint struct{ path string }
 
 func newFileHint(nc *NetConf, node string) fileHint {
@@ -17,7 +17,7 @@ func newFileHint(nc *NetConf, node string) fileHint {
 }
 
 func (h fileHint) Load() netip.Prefix {
-	b, err := os.ReadFile(h.path)
+	b, err := readState(h.path)
 	if err != nil {
 		return netip.Prefix{}
 	}
@@ -28,16 +28,7 @@ func (h fileHint) Load() netip.Prefix {
 // Store writes the hint for the next processes.
 func (h fileHint) Store(p netip.Prefix) { writeFileAtomic(h.path, []byte(p.String())) }
 
-// writeFileAtomic writes through a temporary file and a rename, so
-// concurrent processes never read a torn value. Failures are ignored: the
-// files it writes are caches.
-func writeFileAtomic(path string, b []byte) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
-}
+// writeFileAtomic writes a private file through a temporary file and a
+// rename, so concurrent processes never read a torn value (see
+// statedir.WriteFile). Failures are ignored: the files it writes are caches.
+func writeFileAtomic(path string, b []byte) { _ = statedir.WriteFile(path, b) }

@@ -20,7 +20,7 @@ func tempDir(t *testing.T) string {
 }
 
 func TestWindowsDefaults(t *testing.T) {
-	if got := defaultLockFile(); got != `c:\CalicoWindows\ipam.lock` {
+	if got := defaultLockFile(); got != `c:\CalicoWindows\calico-win\ipam.lock` {
 		t.Errorf("default IPAM lock = %s", got)
 	}
 	t.Setenv("CALICO_HNS_BACKEND", "sim")

@@ -5,7 +5,7 @@
 #     package, the real DLL calls; no CALICO_HNS_BACKEND), in the paths a
 #     node installed with Calico for Windows and containerd uses
 #     (C:\Program Files\containerd\cni\bin and ...\conf\10-calico.conf,
-#     c:\CalicoWindows for the IPAM lock and state, the nodename file
+#     c:\CalicoWindows\calico-win for the IPAM lock and state, the nodename file
 #     c:\var\run\calico\nodename, the log c:\var\log\calico\cni\cni.log);
 #   - HNS is the simulator served as HCN by `hnsctl serve` to the shim
 #     computenetwork.dll/vmcompute.dll in the Wine prefix (hns/hcnservice);
@@ -107,7 +107,7 @@ say "etcd on $endpoint, seeded with the pool 10.244.5.0/26, strict affinity and 
 # 10-calico.conf as Calico for Windows' installer writes it (calico.psm1 from
 # CalicoWindows/cni.conf.template: a single-plugin .conf, nodename file
 # c:\CalicoWindows\nodename, no ipam_lock_file so the default
-# c:\CalicoWindows\ipam.lock is used), plus the log_file_path the
+# c:\CalicoWindows\calico-win\ipam.lock is used), plus the log_file_path the
 # HostProcess installer (install_windows.go) sets. No kubeconfig and so no
 # policy type: the datastore is etcd and there is no API server here, and
 # with policy.type k8s both Calico and this plugin need one (code 7).
@@ -313,7 +313,7 @@ echo "pod endpoints: $eps, IPAM handles: $handles, pod allocations: $allocs, Wor
 [ "$eps" = 0 ] && [ "$handles" = 0 ] && [ "$allocs" = 0 ] && [ "$weps" = 0 ] || die "something leaked"
 grep -c "level=ERROR" "$C/var/log/calico/cni/cni.log" >/dev/null || true
 [ -s "$C/var/log/calico/cni/cni.log" ] || die 'nothing was logged to c:\var\log\calico\cni\cni.log'
-[ -f "$C/CalicoWindows/ipam.lock" ] || die 'the default IPAM lock c:\CalicoWindows\ipam.lock was not used'
+[ -f "$C/CalicoWindows/calico-win/ipam.lock" ] || die 'the default IPAM lock c:\CalicoWindows\calico-win\ipam.lock was not used'
 echo 'log: c:\var\log\calico\cni\cni.log ('"$(wc -l <"$C/var/log/calico/cni/cni.log")"' lines); lock and state: c:\CalicoWindows:' \
 	"$(cd "$C/CalicoWindows" && ls | grep -v cnitool | tr '\n' ' ')"
 
