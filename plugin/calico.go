@@ -122,12 +122,12 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
+	dp := newDataplane(c.nc, h)
 	if got.noIPAM {
-		if err := c.checkNoIPAMNetwork(c.ctx, h, got.block); err != nil {
+		if err := c.checkNoIPAMNetwork(dp, got.block); err != nil {
 			return nil, err
 		}
 	}
-	dp := newDataplane(c.nc, h)
 	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
 		got.undo()
@@ -137,7 +137,7 @@ func (c *call) add() (*current.Result, error) {
 		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
 		got.undo()
-		return nil, c.unknownNamespace(h, nsID, err)
+		return nil, c.unknownNamespace(dp, nsID, err)
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
