@@ -12,7 +12,6 @@ import (
 	"go/types"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -41,18 +40,7 @@ type listed struct {
 // data, so that pkg's sources can be type-checked against them.
 func exports(t *testing.T, goos, pkg string) map[string]listed {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("this test runs `go list`: %v", err)
-	}
-	cmd := exec.Command(gobin, "list", "-export", "-deps", "-json=ImportPath,Dir,Export,GoFiles", pkg)
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list -export (GOOS=%s): %v\n%s", goos, err, stderr.String())
-	}
+	out := goList(t, goos, "-export", "-deps", "-json=ImportPath,Dir,Export,GoFiles", pkg)
 	pkgs := map[string]listed{}
 	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
 		var p listed
