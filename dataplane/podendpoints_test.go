@@ -12,13 +12,14 @@ import (
 
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/hns/sim"
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // newOverlayDataplane is a VXLAN dataplane (conf "Calico", one network per
 // block unless single) on a fresh simulator.
 func newOverlayDataplane(t *testing.T, single bool) (*Dataplane, *sim.Sim) {
 	t.Helper()
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	s, err := sim.Open(filepath.Join(dir, "hns"), sim.WithHostAddress("10.0.0.4"))
 	if err != nil {
 		t.Fatal(err)

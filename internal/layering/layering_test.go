@@ -54,8 +54,8 @@ var rules = []rule{
 		"etcdtest: shares no code with the backend it checks"},
 	{[]string{"internal/kastest"}, []string{"internal/k8s", "datastore/kdd", "ipam", "plugin"},
 		"kastest: shares no code with the client it checks"},
-	{[]string{"internal/flock", "internal/testctx"}, []string{"..."},
-		"flock and testctx know nothing of the module"},
+	{[]string{"internal/flock", "internal/testctx", "internal/testdir"}, []string{"..."},
+		"flock, testctx and testdir know nothing of the module"},
 	{[]string{"..."}, []string{"plugin"},
 		"plugin: nothing but the commands imports it"},
 }
