@@ -6,7 +6,11 @@
 // pod MAC, the mode's own pod policies, whether the host endpoint is given
 // to the host and which host interfaces forward) lives in one Mode per mode
 // (overlay.go: VXLAN, l2bridge.go: BGP); the rest is shared. Forwarding on
-// host interfaces goes through hostnet.Forwarder (Options.Host).
+// host interfaces goes through hostnet.Forwarder (Options.Host). What the
+// plugin needs to know of HNS it asks here too (podendpoints.go: a conf's pod
+// endpoints, for GC; namespace.go: whether a namespace exists; networkinfo.go
+// and status.go: a network's subnets, DR MAC and readiness), so the plugin
+// holds no HNS logic.
 //
 // It is configured by Options, never by the plugin's netconf, and talks to
 // HNS only through hns.Client, so it runs in-process against the simulator

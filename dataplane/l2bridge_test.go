@@ -17,11 +17,12 @@ import (
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/hns/sim"
 	"github.com/calico-win/cni/hostnet"
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 func newL2BridgeDataplane(t *testing.T, opts ...sim.Option) (*Dataplane, *sim.Sim) {
 	t.Helper()
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	s, err := sim.Open(filepath.Join(dir, "hns"), append([]sim.Option{sim.WithHostAddress("10.0.0.4")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

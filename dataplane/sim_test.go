@@ -8,27 +8,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/hns/sim"
+	"github.com/calico-win/cni/internal/testdir"
 )
 
-// tempDir is t.TempDir without its RemoveAll, which fails under Wine.
-func tempDir(t *testing.T) string {
-	d, err := os.MkdirTemp("", "calico-win-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
-
 func TestDataplaneOnSimulator(t *testing.T) {
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	s, err := sim.Open(filepath.Join(dir, "hns"), sim.WithHostAddress("10.0.0.4"))
 	if err != nil {
 		t.Fatal(err)

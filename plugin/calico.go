@@ -17,7 +17,6 @@ import (
 
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
-	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
 
@@ -122,12 +121,12 @@ func (c *call) add() (*current.Result, error) {
 		return nil, err
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
+	dp := newDataplane(c.nc, h)
 	if got.noIPAM {
-		if err := c.checkNoIPAMNetwork(c.ctx, h, got.block); err != nil {
+		if err := c.checkNoIPAMNetwork(dp, got.block); err != nil {
 			return nil, err
 		}
 	}
-	dp := newDataplane(c.nc, h)
 	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
 		got.undo()
@@ -137,7 +136,7 @@ func (c *call) add() (*current.Result, error) {
 		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
 		got.undo()
-		return nil, c.unknownNamespace(h, nsID, err)
+		return nil, c.unknownNamespace(dp, nsID, err)
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
@@ -151,7 +150,7 @@ func (c *call) add() (*current.Result, error) {
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
 	c.ensureVXLANTunnel(got.snap.Node, got.block, n)
-	return c.result(got, ep, mtu), nil
+	return c.result(got, ep.MacAddress, mtu), nil
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
@@ -290,14 +289,14 @@ func (c *call) writeWEP(got *ipamOutcome, mac string) error {
 }
 
 // result is the CNI result Calico returns on Windows: the host-side name and
-// the pod interface with the HNS MAC, the address with the block's mask (as
-// IPAM returned it), IPAM's routes and the DNS the endpoint got.
-func (c *call) result(got *ipamOutcome, ep *hns.Endpoint, mtu int) *current.Result {
+// the pod interface with the HNS endpoint's MAC, the address with the block's
+// mask (as IPAM returned it), IPAM's routes and the DNS the endpoint got.
+func (c *call) result(got *ipamOutcome, mac string, mtu int) *current.Result {
 	k8s := c.cargs.k8s()
 	hostIf := hostIfName(k8s, string(c.cargs.K8S_POD_NAMESPACE), string(c.cargs.K8S_POD_NAME), c.args.ContainerID)
 	res := &current.Result{
 		CNIVersion: current.ImplementedSpecVersion,
-		Interfaces: []*current.Interface{{Name: hostIf}, {Name: c.args.IfName, Mac: ep.MacAddress, Mtu: mtu, Sandbox: c.args.Netns}},
+		Interfaces: []*current.Interface{{Name: hostIf}, {Name: c.args.IfName, Mac: mac, Mtu: mtu, Sandbox: c.args.Netns}},
 		IPs: []*current.IPConfig{{Interface: current.Int(1),
 			Address: net.IPNet{IP: got.addr.AsSlice(), Mask: net.CIDRMask(got.block.Bits(), 32)}}},
 		Routes: got.res.Routes,

@@ -3,11 +3,8 @@
 package plugin
 
 import (
-	"context"
 	"net/netip"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/kdd"
@@ -30,30 +27,18 @@ func TestClusterCacheSeesLockIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	nc := &NetConf{Name: "Calico", IPAMLockFile: filepath.Join(t.TempDir(), "ipam.lock")}
-	c := newCachedStore(kdd.NewWithClient(cl), nc, "win-1")
-	c.now = func() time.Time { return now }
-	q := datastore.Query{Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: "win-1"}
-	read := func() *datastore.Snapshot {
-		t.Helper()
-		s, err := c.Read(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	_, now, read := newClockedCache(t, kdd.NewWithClient(cl))
 	if s := read(); ready(s) != nil {
 		t.Fatalf("first read not ready: %+v", s.ClusterInfo)
 	}
 	before := cl.Requests()
-	now = now.Add(clusterInfoTTL / 2)
+	*now = now.Add(clusterInfoTTL / 2)
 	if s := read(); ready(s) != nil || cl.Requests() != before {
 		t.Fatalf("within clusterInfoTTL: ready=%v, %d requests, want the cache alone", ready(s), cl.Requests()-before)
 	}
 	locked := false
 	srv.PutClusterInformation(t, &locked)
-	now = now.Add(clusterInfoTTL)
+	*now = now.Add(clusterInfoTTL)
 	if s := read(); ready(s) == nil {
 		t.Fatalf("%s after the last ready read, the lock is not seen", clusterInfoTTL*3/2)
 	}

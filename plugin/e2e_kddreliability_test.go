@@ -8,13 +8,11 @@ package plugin_test
 // before their ADD, network names the datastore cannot store.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,32 +28,7 @@ import (
 func TestKDDPodChurnIntegration(t *testing.T) {
 	h := newKDDHarness(t)
 	h.kubePod("web-0", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	churned := 0
-	wg.Go(func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			patch := fmt.Appendf(nil, `{"metadata":{"labels":{"churn":"%d"}}}`, i)
-			code, body, err := h.kas.AdminPatch("/api/v1/namespaces/default/pods/web-0", patch)
-			if ctx.Err() == nil && (err != nil || code != http.StatusOK) {
-				t.Errorf("churn: %d %s %v", code, body, err)
-				return
-			}
-			mu.Lock()
-			churned++
-			mu.Unlock()
-		}
-	})
-	stop := func() { cancel(); wg.Wait() }
-	t.Cleanup(stop)
+	stop := h.kas.ChurnPod(t, "default", "web-0", 20*time.Millisecond)
 	const cycles = 8
 	for i := range cycles {
 		rt := pod("web-0", h.namespace())
@@ -67,9 +40,7 @@ func TestKDDPodChurnIntegration(t *testing.T) {
 			t.Errorf("cycle %d DEL: %v", i, err)
 		}
 	}
-	stop()
-	mu.Lock()
-	defer mu.Unlock()
+	churned := stop()
 	if churned < 2*cycles {
 		t.Errorf("only %d pod updates during %d ADD/DEL cycles: the test did not churn", churned, cycles)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/skel"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 )
@@ -66,11 +67,11 @@ func (c *call) gc() error {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
 	var errs []error
-	eps, err := c.staleEndpoints(h, keep)
+	dp := newDataplane(c.nc, h)
+	eps, err := c.staleEndpoints(dp, keep)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	dp := newDataplane(c.nc, h)
 	collect := func(cid string, attrs map[string]string) bool {
 		if err := c.gcWorkloadEndpoints(cid, attrs, ifNames); err != nil {
 			errs = append(errs, err)
@@ -111,46 +112,28 @@ func (c *call) gc() error {
 	return errors.Join(errs...)
 }
 
-// staleEndpoints returns this network's pod endpoints ("<containerID>_<name>")
-// on this node whose containers are not kept, by container ID. The networks
-// are the one of windows_use_single_network, or one per block of this host.
-func (c *call) staleEndpoints(h hns.Client, keep map[string]bool) (map[string]*hns.Endpoint, error) {
+// staleEndpoints returns this network's pod endpoints on this node whose
+// containers are not kept, by container ID. The networks are the one of
+// windows_use_single_network, or one per block of this host.
+func (c *call) staleEndpoints(dp *dataplane.Dataplane, keep map[string]bool) (map[string]*hns.Endpoint, error) {
 	names := []string{c.nc.Name}
 	if !c.nc.WindowsUseSingleNetwork {
 		snap, err := c.store.Read(c.ctx, datastore.Query{Affinities: c.node})
 		if err != nil {
 			return nil, err
 		}
-		dp := newDataplane(c.nc, h)
 		names = names[:0]
 		for _, af := range snap.Affinities {
 			names = append(names, dp.NetworkName(af.Value.CIDR))
 		}
 	}
-	out := map[string]*hns.Endpoint{}
-	suffix := "_" + c.nc.Name
-	for _, name := range names {
-		n, err := h.GetNetworkByName(c.ctx, name)
-		if hns.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return out, fmt.Errorf("looking up HNS network %s: %w", name, err)
-		}
-		eps, err := h.ListEndpointsOfNetwork(c.ctx, n.Id)
-		if err != nil {
-			return out, fmt.Errorf("listing the endpoints of HNS network %s: %w", name, err)
-		}
-		for i := range eps {
-			ep := &eps[i]
-			cid, ok := strings.CutSuffix(ep.Name, suffix)
-			if ep.Flags&hns.EndpointFlagRemote != 0 || !ok || !gcContainerIDRE.MatchString(cid) || keep[cid] {
-				continue
-			}
-			out[cid] = ep
+	eps, err := dp.PodEndpoints(c.ctx, names)
+	for cid := range eps {
+		if !gcContainerIDRE.MatchString(cid) || keep[cid] {
+			delete(eps, cid)
 		}
 	}
-	return out, nil
+	return eps, err
 }
 
 // gcWorkloadEndpoints deletes the workload endpoints of a collected

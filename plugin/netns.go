@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/calico-win/cni/hns"
+	"github.com/calico-win/cni/dataplane"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -30,11 +30,8 @@ func namespaceID(netns string) (string, error) {
 // 4, like any bad CNI_NETNS) when HNS has no namespace of that GUID: the
 // runtime passed a namespace that does not exist (or no longer does), which
 // retrying the same call cannot fix. Other errors are returned as they are.
-func (c *call) unknownNamespace(h hns.Client, nsID string, err error) error {
-	if !hns.IsNotFound(err) {
-		return err
-	}
-	if _, gerr := h.GetNamespaceByID(c.ctx, nsID); !hns.IsNotFound(gerr) {
+func (c *call) unknownNamespace(dp *dataplane.Dataplane, nsID string, err error) error {
+	if !dp.NamespaceMissing(c.ctx, nsID, err) {
 		return err
 	}
 	return &ArgsError{Msg: fmt.Sprintf("CNI_NETNS %q: HNS has no namespace of that GUID (%v)", c.args.Netns, err)}

@@ -1,14 +1,13 @@
 package plugin
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
-	"github.com/calico-win/cni/hns"
 )
 
 // The pod annotations that choose the pod's address (read with policy k8s,
@@ -116,25 +115,16 @@ func noIPAMBlock(addr netip.Addr, pools []datastore.IPPool) (netip.Prefix, error
 // ipAddrsNoIpam address outside its subnet is refused, where creating the
 // pod's network for it would replace the network and cut off every pod on
 // it. (With per-block networks each block has its own network.)
-func (c *call) checkNoIPAMNetwork(ctx context.Context, h hns.Client, block netip.Prefix) error {
+func (c *call) checkNoIPAMNetwork(dp *dataplane.Dataplane, block netip.Prefix) error {
 	if !c.nc.WindowsUseSingleNetwork {
 		return nil
 	}
-	n, err := h.GetNetworkByName(ctx, c.nc.Name)
-	if hns.IsNotFound(err) {
+	subnets, has, err := dp.NetworkSubnets(c.ctx, block)
+	if errors.Is(err, dataplane.ErrNetworkGone) || has {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("looking up HNS network %s: %w", c.nc.Name, err)
-	}
-	var subnets []string
-	for _, ip := range n.Ipams {
-		for _, s := range ip.Subnets {
-			if p, err := netip.ParsePrefix(s.IpAddressPrefix); err == nil && p == block {
-				return nil
-			}
-			subnets = append(subnets, s.IpAddressPrefix)
-		}
+		return err
 	}
 	return &ConfigError{Key: "pod annotation " + annotationIPAddrsNoIpam, Value: block.Addr().String(),
 		Reason: fmt.Sprintf("block %s is not the subnet %v of the node's HNS network %s", block, subnets, c.nc.Name)}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // grantEveryoneWrite adds an ACE that lets Everyone write path (under Wine,
@@ -36,7 +38,7 @@ func grantEveryoneWrite(t *testing.T, path string) {
 // directory fails the call with code 7, the plugin's own is restricted, and
 // a cache or hint is not used.
 func TestWindowsStateDirectory(t *testing.T) {
-	dir := filepath.Join(tempDir(t), "state")
+	dir := filepath.Join(testdir.New(t), "state")
 	nc := &NetConf{Name: "Calico", IPAMLockFile: filepath.Join(dir, "ipam.lock")}
 	if err := prepareState(nc); err != nil {
 		t.Fatal(err)

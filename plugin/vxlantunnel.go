@@ -1,14 +1,11 @@
 package plugin
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
-	"strings"
 
+	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
 )
@@ -18,21 +15,11 @@ import (
 // of the pod's block, and the network's DR MAC, the VTEP MAC HNS reports.
 // Linux nodes route the block to that VTEP.
 func vxlanTunnel(block netip.Prefix, n *hns.Network) (datastore.VXLANTunnel, error) {
-	for _, p := range n.Policies {
-		if !strings.EqualFold(p.Type, "DrMacAddress") {
-			continue
-		}
-		var s struct{ Address string }
-		if err := json.Unmarshal(p.Settings, &s); err != nil {
-			return datastore.VXLANTunnel{}, fmt.Errorf("HNS network %s: DrMacAddress policy %s: %w", n.Name, p.Settings, err)
-		}
-		mac, err := net.ParseMAC(s.Address)
-		if err != nil {
-			return datastore.VXLANTunnel{}, fmt.Errorf("HNS network %s: DR MAC %q: %w", n.Name, s.Address, err)
-		}
-		return datastore.VXLANTunnel{Addr: block.Masked().Addr().Next().String(), MAC: mac.String()}, nil
+	mac, err := dataplane.DRMAC(n)
+	if err != nil {
+		return datastore.VXLANTunnel{}, err
 	}
-	return datastore.VXLANTunnel{}, fmt.Errorf("HNS network %s reports no DR MAC (DrMacAddress policy)", n.Name)
+	return datastore.VXLANTunnel{Addr: block.Masked().Addr().Next().String(), MAC: mac.String()}, nil
 }
 
 // ensureVXLANTunnel records the node's VXLAN tunnel when it differs from

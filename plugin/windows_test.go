@@ -3,28 +3,18 @@
 package plugin
 
 import (
-	"os"
 	"testing"
 
 	"github.com/calico-win/cni/hns/sim"
+	"github.com/calico-win/cni/internal/testdir"
 )
-
-// tempDir is t.TempDir without its RemoveAll, which fails under Wine.
-func tempDir(t *testing.T) string {
-	d, err := os.MkdirTemp("", "calico-win-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
 
 func TestWindowsDefaults(t *testing.T) {
 	if got := defaultLockFile(); got != `c:\CalicoWindows\calico-win\ipam.lock` {
 		t.Errorf("default IPAM lock = %s", got)
 	}
 	t.Setenv("CALICO_HNS_BACKEND", "sim")
-	t.Setenv(sim.DirEnv, tempDir(t))
+	t.Setenv(sim.DirEnv, testdir.New(t))
 	c, err := openHNS()
 	if err != nil {
 		t.Fatal(err)

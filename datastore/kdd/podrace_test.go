@@ -1,11 +1,9 @@
 package kdd
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,29 +113,7 @@ func TestRecreatedPodIntegration(t *testing.T) {
 func TestPodChurnIntegration(t *testing.T) {
 	s, srv := newTestStore(t)
 	uid := srv.PutPod(t, kastest.Pod{Namespace: "default", Name: "web-0", Node: "node1"})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	churned := 0
-	wg.Go(func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			patch := []byte(`{"metadata":{"labels":{"churn":"` + itoa(uint64(i)) + `"}}}`)
-			code, body, err := srv.AdminPatch("/api/v1/namespaces/default/pods/web-0", patch)
-			if ctx.Err() == nil && (err != nil || code != http.StatusOK) {
-				t.Errorf("churn: %d %s %v", code, body, err)
-				return
-			}
-			churned++
-		}
-	})
-	stop := func() { cancel(); wg.Wait() }
-	t.Cleanup(stop)
+	stop := srv.ChurnPod(t, "default", "web-0", 20*time.Millisecond)
 	failures := 0
 	const cycles = 30
 	for i := range cycles {
@@ -168,7 +144,7 @@ func TestPodChurnIntegration(t *testing.T) {
 			failures++
 		}
 	}
-	stop()
+	churned := stop()
 	if churned < cycles {
 		t.Errorf("only %d churn updates landed during %d cycles: the test did not churn", churned, cycles)
 	}

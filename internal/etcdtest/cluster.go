@@ -61,7 +61,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 }
 
 func (c *Cluster) start(n int) error {
-	ports, err := freePorts(2 * n)
+	ports, err := FreePorts(2 * n)
 	if err != nil {
 		return err
 	}

@@ -169,7 +169,7 @@ func start(bin, dir string, secure bool) (*Server, error) {
 var errPortTaken = errors.New("port taken")
 
 func startOnce(bin, dir string, secure bool, attempt int) (*Server, error) {
-	ports, err := freePorts(2)
+	ports, err := FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +255,9 @@ func (s *Server) waitHealthy(limit time.Duration) error {
 	return fmt.Errorf("not healthy after %s: %v", limit, last)
 }
 
-func freePorts(n int) ([]int, error) {
+// FreePorts returns n loopback ports that were free a moment ago (a server
+// may still lose one to another process before it binds it).
+func FreePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")

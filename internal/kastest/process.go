@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -75,22 +74,8 @@ func (p *process) portTaken() bool {
 	return bytes.Contains(b, []byte("address already in use"))
 }
 
-// freePorts returns n loopback ports that were free a moment ago.
 // errPortTaken: a free port was taken before the server could bind it.
 var errPortTaken = errors.New("port taken")
-
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
 
 // poll calls check every interval until it reports done or an error, or
 // until limit has passed (an error naming what check last reported).

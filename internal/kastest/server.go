@@ -108,7 +108,7 @@ func start(kasBin, etcdBin, dir string, crds CRDSet) (*Server, error) {
 }
 
 func (s *Server) startAPIServer(bin, etcdURL, tokens string, attempt int) error {
-	ports, err := freePorts(1)
+	ports, err := etcdtest.FreePorts(1)
 	if err != nil {
 		return err
 	}

@@ -54,8 +54,8 @@ var rules = []rule{
 		"etcdtest: shares no code with the backend it checks"},
 	{[]string{"internal/kastest"}, []string{"internal/k8s", "datastore/kdd", "ipam", "plugin"},
 		"kastest: shares no code with the client it checks"},
-	{[]string{"internal/flock", "internal/testctx", "internal/statedir"}, []string{"..."},
-		"flock, testctx and statedir know nothing of the module"},
+	{[]string{"internal/flock", "internal/testctx", "internal/testdir", "internal/statedir"}, []string{"..."},
+		"flock, testctx, testdir and statedir know nothing of the module"},
 	{[]string{"..."}, []string{"plugin"},
 		"plugin: nothing but the commands imports it"},
 }
@@ -71,18 +71,7 @@ type pkg struct {
 // graph is the module's packages with their dependencies for goos.
 func graph(t *testing.T, goos string) []pkg {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("this test runs `go list`: %v", err)
-	}
-	cmd := exec.Command(gobin, "list", "-json=ImportPath,Deps", module+"/...")
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list (GOOS=%s): %v\n%s", goos, err, stderr.String())
-	}
+	out := goList(t, goos, "-json=ImportPath,Deps", module+"/...")
 	var pkgs []pkg
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
@@ -98,6 +87,25 @@ func graph(t *testing.T, goos string) []pkg {
 		t.Fatalf("go list found only %d packages", len(pkgs))
 	}
 	return pkgs
+}
+
+// goList runs `go list args...` for goos (amd64, without cgo) and returns
+// its output.
+func goList(t *testing.T, goos string, args ...string) []byte {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("this test runs `go list`: %v", err)
+	}
+	cmd := exec.Command(gobin, append([]string{"list"}, args...)...)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s (GOOS=%s): %v\n%s", strings.Join(args, " "), goos, err, stderr.String())
+	}
+	return out
 }
 
 // matches reports whether import path p is in pattern (module-relative

@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 func TestSetupWritesBothAndRotates(t *testing.T) {
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	path := filepath.Join(dir, "cni.log")
 	// A file already over 1 MB is rotated when the next process opens it.
 	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 1<<20+1), 0o644); err != nil {

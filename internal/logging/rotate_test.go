@@ -8,19 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// tempDir is t.TempDir, whose RemoveAll fails under Wine, where these
-// tests also run.
-func tempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "logging-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+	"github.com/calico-win/cni/internal/testdir"
+)
 
 // fullLog makes path a log over 1 MB, due for rotation.
 func fullLog(t *testing.T, path string) {
@@ -70,7 +60,7 @@ func TestRotationPrunesOnlyItsOwnFiles(t *testing.T) {
 			[]string{"cni[a].log.2026-11-30T02-00-02.000", "cni[a].log.2026-11-30T02-00-03.000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join(tempDir(t), tc.dir)
+			dir := filepath.Join(testdir.New(t), tc.dir)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +100,7 @@ func TestRotationPrunesOnlyItsOwnFiles(t *testing.T) {
 }
 
 func TestFailedRotationIsReported(t *testing.T) {
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	path := filepath.Join(dir, "cni.log")
 	fullLog(t, path)
 	t0 := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)

@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // Under a burst of pods, other plugin processes have the log open when one
 // of them must rotate it: the rename must still succeed.
 func TestRotationWhileOthersHaveTheLogOpen(t *testing.T) {
-	dir := tempDir(t)
+	dir := testdir.New(t)
 	path := filepath.Join(dir, "cni.log")
 	t0 := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
 	at(t, t0)
