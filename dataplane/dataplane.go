@@ -170,6 +170,12 @@ func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, bloc
 	} else if !hns.IsNotFound(err) {
 		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
 	}
+	if req.MacAddress == "" {
+		// Looked up only now: listing the host's interfaces costs more
+		// than the rest of a steady-state ADD's HNS work (netlink dumps
+		// here, GetAdaptersAddresses on Windows).
+		req.MacAddress = hostMAC(mgmt)
+	}
 	if _, err := d.hns.CreateEndpoint(ctx, req); err != nil {
 		return fmt.Errorf("creating host endpoint %s: %w", name, err)
 	}

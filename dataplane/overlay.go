@@ -37,12 +37,12 @@ func (overlay) networkPolicies() []hns.Policy {
 }
 
 // hostEndpoint is the node's remote endpoint at the block's .2 carrying the
-// provider address.
+// provider address, with the MAC of the host interface holding the
+// management IP (filled in when it is created: see hostMAC).
 func (o overlay) hostEndpoint(n *hns.Network, block netip.Prefix, mgmt netip.Addr) *hns.Endpoint {
 	return &hns.Endpoint{
 		Name: hostEndpointName(n), HostComputeNetwork: n.Id, Flags: hns.EndpointFlagRemote,
 		IpConfigurations: []hns.IpConfig{{IpAddress: o.gateway(block).Next().String()}},
-		MacAddress:       hostMAC(mgmt),
 		Policies:         []hns.Policy{providerAddress(mgmt)},
 		SchemaVersion:    hns.V2,
 	}
