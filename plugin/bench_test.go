@@ -44,7 +44,8 @@ func (h *harness) run(bin, command, cid, podName, netns string, conf map[string]
 	stdin := h.stdin("1.0.0", conf)
 	cmd := exec.Command(filepath.Join(binDir, bin))
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+cid, "CNI_IFNAME=eth0",
-		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME="+podName)
+		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME="+podName,
+		"CALICO_HNS_SIM_DIR="+h.sim.Dir()) // this harness's, when a benchmark has two
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -92,11 +93,16 @@ func (s *stats) add(m measured) {
 	s.rss = max(s.rss, m.rssKB)
 }
 
+// quantile is the q quantile of d in ms (d is sorted).
+func quantile(d []time.Duration, q float64) float64 {
+	slices.Sort(d)
+	return float64(d[int(q*float64(len(d)-1))]) / 1e6
+}
+
+func median(d []time.Duration) float64 { return quantile(d, 0.5) }
+
 func (s *stats) report(b *testing.B) {
-	ms := func(d []time.Duration, q float64) float64 {
-		slices.Sort(d)
-		return float64(d[int(q*float64(len(d)-1))]) / 1e6
-	}
+	ms := quantile
 	b.ReportMetric(ms(s.d, 0.5), "p50-ms")
 	b.ReportMetric(ms(s.d, 0.99), "p99-ms")
 	if len(s.cpu) > 0 {
