@@ -36,7 +36,7 @@ func kubeConfig(nc *NetConf) k8s.Config {
 		Kubeconfig: nc.Kubernetes.Kubeconfig, APIRoot: root,
 		Token: nc.Policy.K8sAuthToken, ClientCertificate: nc.Policy.K8sClientCertificate,
 		ClientKey: nc.Policy.K8sClientKey, CertificateAuthority: nc.Policy.K8sCertificateAuthority,
-		UserAgent: "calico-win/" + Version,
+		UserAgent: "calico-win/" + Version, SessionCache: stateFile(nc, "kube-tls-session"),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,7 +42,20 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+	c, err := NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+	if err != nil || cfg.SessionCache == "" {
+		return c, err
+	}
+	c.keepSessions(cfg.SessionCache, rc)
+	return c, nil
+}
+
+// keepSessions makes c resume the TLS session kept in file path, and keep
+// there the sessions it makes (rc is c's configuration).
+func (c *Client) keepSessions(path string, rc *rest.Config) {
+	if err := useSessionCache(c.http.Transport.(counting).next, fileSessionCache(path, rc)); err != nil {
+		slog.Debug("no TLS session cache", "err", err)
+	}
 }
 
 // NewFromREST returns a Client for a client-go configuration.
@@ -104,6 +118,14 @@ func (t counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &doneBody{ReadCloser: resp.Body, done: func() { t.c.inFlight.Add(-1) }}
 	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the transport under
+// t (without it, Client.Close did nothing).
+func (t counting) CloseIdleConnections() {
+	if ht := baseTransport(t.next); ht != nil {
+		ht.CloseIdleConnections()
+	}
 }
 
 type doneBody struct {
@@ -171,10 +193,14 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	if body != nil {
 		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		slog.Debug("API request failed", "method", r.method, "path", r.path, "ms", msSince(start), "err", err)
 		return transportFailure(c.base, r, err)
 	}
+	slog.Debug("API request", "method", r.method, "path", r.path, "status", resp.StatusCode, "ms", msSince(start),
+		"tlsResumed", resp.TLS != nil && resp.TLS.DidResume)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -191,3 +217,5 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	}
 	return nil
 }
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
