@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -159,8 +160,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if !c.connected.Load() {
 		c.first.Lock()
 		if !c.connected.Load() {
-			defer c.first.Unlock()
-			defer c.connected.Store(true)
+			// The others wait for the connection, not for this answer:
+			// once it is up (GotConn), HTTP/2 carries them alongside.
+			var once sync.Once
+			release := func() { once.Do(func() { c.connected.Store(true); c.first.Unlock() }) }
+			defer release()
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { release() }})
 			return c.send(ctx, r, out)
 		}
 		c.first.Unlock()
