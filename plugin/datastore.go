@@ -67,7 +67,7 @@ func openEtcd(nc *NetConf) (datastore.Store, error) {
 	}
 	return etcdstore.New(etcdstore.Config{
 		Endpoints: list, CAFile: nc.EtcdCACertFile, CertFile: nc.EtcdCertFile, KeyFile: nc.EtcdKeyFile,
-		Timeout: datastoreTimeout,
+		Timeout: datastoreTimeout, SessionCache: stateFile(nc, "etcd-tls-session"),
 	})
 }
 
