@@ -68,8 +68,8 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 		c.Certificates = []tls.Certificate{pair}
 	}
 	if cfg.SessionCache != "" {
-		c.ClientSessionCache = tlssession.New(cfg.SessionCache, tlssession.String(strings.Join(cfg.Endpoints, ",")),
-			tlssession.FileName(cfg.CAFile), tlssession.FileName(cfg.CertFile), tlssession.FileName(cfg.KeyFile))
+		tlssession.New(cfg.SessionCache, tlssession.String(strings.Join(cfg.Endpoints, ",")),
+			tlssession.FileName(cfg.CAFile), tlssession.FileName(cfg.CertFile), tlssession.FileName(cfg.KeyFile)).Configure(c)
 	}
 	return c, nil
 }

@@ -1,7 +1,6 @@
 package k8s
 
 import (
-	"crypto/tls"
 	"errors"
 	"net/http"
 
@@ -22,15 +21,14 @@ func fileSessionCache(path string, rc *rest.Config) *tlssession.File {
 		tlssession.String(rc.BearerToken), tlssession.String(rc.BearerTokenFile))
 }
 
-// useSessionCache sets cache on the TLS configuration of the transport under
-// rt.
-func useSessionCache(rt http.RoundTripper, cache tls.ClientSessionCache) error {
+// useSessionCache makes the transport under rt use cache.
+func useSessionCache(rt http.RoundTripper, cache *tlssession.File) error {
 	t := baseTransport(rt)
 	if t == nil {
 		return errors.New("no *http.Transport under the client's round trippers")
 	}
 	if t.TLSClientConfig != nil { // else plain HTTP
-		t.TLSClientConfig.ClientSessionCache = cache
+		cache.Configure(t.TLSClientConfig)
 	}
 	return nil
 }

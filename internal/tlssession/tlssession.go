@@ -23,16 +23,32 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
 // File is a tls.ClientSessionCache of one entry, kept in a file.
 type File struct {
-	path string
-	id   [sha256.Size]byte
+	path    string
+	id      [sha256.Size]byte
+	resumed atomic.Bool // the last handshake resumed the kept session
+}
+
+// Configure makes c use f, and tells f whether its handshakes resume.
+func (f *File) Configure(c *tls.Config) {
+	c.ClientSessionCache = f
+	next := c.VerifyConnection
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		f.resumed.Store(cs.DidResume)
+		if next != nil {
+			return next(cs)
+		}
+		return nil
+	}
 }
 
 var _ tls.ClientSessionCache = (*File)(nil)
@@ -112,6 +128,13 @@ func (c *File) Put(key string, cs *tls.ClientSessionState) {
 		os.Remove(c.path)
 		return
 	}
+	if c.resumed.Load() && c.fresh(key) {
+		// The server issues a ticket on every connection, and the kept one
+		// (which this connection resumed) stays valid for days (Go
+		// servers: 7): rewriting it on every call costs more than a
+		// handshake with ECDSA certificates saves.
+		return
+	}
 	ticket, ss, err := cs.ResumptionState()
 	if err != nil || ss == nil {
 		return
@@ -135,6 +158,33 @@ func (c *File) Put(key string, cs *tls.ClientSessionState) {
 	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), c.path) != nil {
 		os.Remove(tmp.Name())
 	}
+}
+
+// refresh is how often the kept ticket is replaced by a newer one.
+const refresh = 10 * time.Minute
+
+// fresh reports whether the file holds this client's session for key,
+// written less than refresh ago.
+func (c *File) fresh(key string) bool {
+	st, err := os.Stat(c.path)
+	if err != nil || time.Since(st.ModTime()) > refresh || time.Since(st.ModTime()) < 0 {
+		return false
+	}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(c.id)+4+len(key))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false
+	}
+	rest, ok := bytes.CutPrefix(head, c.id[:])
+	if !ok {
+		return false
+	}
+	k, _, ok := cut(rest)
+	return ok && string(k) == key
 }
 
 // cut splits a 4-byte length-prefixed field off b.
