@@ -62,6 +62,7 @@ func (d *Dataplane) ensureHostEndpoint(ctx context.Context, n *hns.Network, bloc
 		return fmt.Errorf("looking up host endpoint %s: %w", name, err)
 	}
 	if st == hostEPStale {
+		req.MacAddress = d.mode.hostEndpointMAC(mgmt)
 		if ep, err = d.hns.CreateEndpoint(ctx, req); err != nil {
 			return fmt.Errorf("creating host endpoint %s: %w", name, err)
 		}

@@ -55,6 +55,9 @@ func (l2bridge) forwardingAddrs(block netip.Prefix, mgmt netip.Addr) []netip.Add
 	return []netip.Addr{mgmt, hostEndpointAddr(block)}
 }
 
+// hostEndpointMAC: HNS picks the host endpoint's MAC.
+func (l2bridge) hostEndpointMAC(netip.Addr) string { return "" }
+
 // podMAC: HNS assigns one from the network's MAC pool.
 func (l2bridge) podMAC(netip.Addr) string { return "" }
 

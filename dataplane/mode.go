@@ -36,6 +36,11 @@ type Mode interface {
 	// forwardingAddrs name, by address, the host interfaces that must
 	// forward the pods' traffic (IPv4 forwarding on).
 	forwardingAddrs(block netip.Prefix, mgmt netip.Addr) []netip.Addr
+	// hostEndpointMAC is the host endpoint's MAC ("" lets HNS choose one),
+	// asked only when the endpoint is created: finding it lists the host's
+	// interfaces, which costs more than the rest of a steady-state ADD's
+	// HNS work (netlink dumps here, GetAdaptersAddresses on Windows).
+	hostEndpointMAC(mgmt netip.Addr) string
 	// podMAC is a pod endpoint's MAC ("" lets HNS choose one).
 	podMAC(addr netip.Addr) string
 	// podPolicies are the mode's own pod endpoint policies; they follow

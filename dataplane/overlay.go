@@ -47,12 +47,12 @@ func (overlay) networkPolicies() []hns.Policy {
 }
 
 // hostEndpoint is the node's remote endpoint at the block's .2 carrying the
-// provider address.
+// provider address, with the MAC of the host interface holding the
+// management IP (filled in when it is created: see hostMAC).
 func (o overlay) hostEndpoint(n *hns.Network, block netip.Prefix, mgmt netip.Addr) *hns.Endpoint {
 	return &hns.Endpoint{
 		Name: hostEndpointName(n), HostComputeNetwork: n.Id, Flags: hns.EndpointFlagRemote,
 		IpConfigurations: []hns.IpConfig{{IpAddress: hostEndpointAddr(block).String()}},
-		MacAddress:       hostMAC(mgmt),
 		Policies:         []hns.Policy{providerAddress(mgmt)},
 		SchemaVersion:    hns.V2,
 	}
@@ -68,6 +68,10 @@ func (overlay) hostEndpointCurrent(ep *hns.Endpoint, mgmt netip.Addr) bool {
 	}
 	return false
 }
+
+// hostEndpointMAC: the host endpoint carries the MAC of the host interface
+// holding the management IP.
+func (overlay) hostEndpointMAC(mgmt netip.Addr) string { return hostMAC(mgmt) }
 
 // podMAC is Calico's VXLAN pod MAC: the prefix and the 4 address bytes in
 // lower-case hex (10.244.1.5 with 0E-2A -> 0E-2A-0a-f4-01-05).

@@ -30,32 +30,32 @@ import (
 
 func contextBG() context.Context { return context.Background() }
 
-// proc runs one plugin process and returns its wall time and max RSS (KB).
-func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
+// proc runs one plugin process and returns what it cost (wall, CPU, peak RSS).
+func (h *harness) proc(bin, command, cid, netns string, conf map[string]any) (measured, []byte, error) {
 	return h.run(bin, command, cid, "pod-"+cid, netns, conf)
 }
 
 // procPod runs the calico plugin for pod default/name (container "cid-<name>").
-func (h *harness) procPod(command, name, netns string) (time.Duration, int64, []byte, error) {
+func (h *harness) procPod(command, name, netns string) (measured, []byte, error) {
 	return h.run("calico", command, "cid-"+name, name, netns, h.conf)
 }
 
-func (h *harness) run(bin, command, cid, podName, netns string, conf map[string]any) (time.Duration, int64, []byte, error) {
+func (h *harness) run(bin, command, cid, podName, netns string, conf map[string]any) (measured, []byte, error) {
 	stdin := h.stdin("1.0.0", conf)
 	cmd := exec.Command(filepath.Join(binDir, bin))
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID="+cid, "CNI_IFNAME=eth0",
-		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME="+podName)
+		"CNI_PATH="+binDir, "CNI_NETNS="+netns, "CNI_ARGS=K8S_POD_NAMESPACE=default;K8S_POD_NAME="+podName,
+		"CALICO_HNS_SIM_DIR="+h.sim.Dir()) // this harness's, when a benchmark has two
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	start := time.Now()
+	read := measure(h.t, cmd)
 	err := cmd.Run()
-	d := time.Since(start)
-	rss := maxRSS(cmd.ProcessState)
+	m, merr := read()
 	if err != nil {
-		return d, rss, out.Bytes(), fmt.Errorf("%s %s %s: %v: %s", bin, command, cid, err, out.String())
+		return m, out.Bytes(), fmt.Errorf("%s %s %s: %v: %s", bin, command, cid, err, out.String())
 	}
-	return d, rss, out.Bytes(), nil
+	return m, out.Bytes(), merr
 }
 
 // etcdOps sums etcd's completed KV requests (Range, Txn, Put, DeleteRange).
@@ -79,20 +79,35 @@ func etcdOps(b *testing.B, srv *etcdtest.Server) float64 {
 }
 
 type stats struct {
+	mu  sync.Mutex
 	d   []time.Duration
-	rss int64
+	cpu []time.Duration
+	rss int64 // KB, the largest process's
 }
 
-func (s *stats) add(d time.Duration, rss int64) {
-	s.d = append(s.d, d)
-	s.rss = max(s.rss, rss)
+func (s *stats) add(m measured) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.d = append(s.d, m.wall)
+	s.cpu = append(s.cpu, m.cpu)
+	s.rss = max(s.rss, m.rssKB)
 }
+
+// quantile is the q quantile of d in ms (d is sorted).
+func quantile(d []time.Duration, q float64) float64 {
+	slices.Sort(d)
+	return float64(d[int(q*float64(len(d)-1))]) / 1e6
+}
+
+func median(d []time.Duration) float64 { return quantile(d, 0.5) }
 
 func (s *stats) report(b *testing.B) {
-	slices.Sort(s.d)
-	ms := func(q float64) float64 { return float64(s.d[int(q*float64(len(s.d)-1))]) / 1e6 }
-	b.ReportMetric(ms(0.5), "p50-ms")
-	b.ReportMetric(ms(0.99), "p99-ms")
+	ms := quantile
+	b.ReportMetric(ms(s.d, 0.5), "p50-ms")
+	b.ReportMetric(ms(s.d, 0.99), "p99-ms")
+	if len(s.cpu) > 0 {
+		b.ReportMetric(ms(s.cpu, 0.5), "cpu-p50-ms")
+	}
 	b.ReportMetric(float64(s.rss)/1024, "maxRSS-MB")
 }
 
@@ -106,11 +121,11 @@ func BenchmarkVersion(b *testing.B) {
 	h := newBenchHarness(b)
 	var s stats
 	for i := 0; i < b.N; i++ {
-		d, rss, _, err := h.proc("calico", "VERSION", "", "", h.conf)
+		m, _, err := h.proc("calico", "VERSION", "", "", h.conf)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.add(d, rss)
+		s.add(m)
 	}
 	s.report(b)
 }
@@ -135,12 +150,12 @@ func (h *harness) benchOp(b *testing.B, bin, op string) {
 		cid := fmt.Sprint("bench", i)
 		for _, step := range []string{"ADD", "DEL"} {
 			o0 := etcdOps(b, h.etcd)
-			d, rss, _, err := h.proc(bin, step, cid, ns, h.conf)
+			m, _, err := h.proc(bin, step, cid, ns, h.conf)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if step == op {
-				s.add(d, rss)
+				s.add(m)
 				ops += etcdOps(b, h.etcd) - o0
 			}
 		}
@@ -193,9 +208,11 @@ func (h *harness) benchConcurrent(b *testing.B, bin string, n int) {
 			go func(j int) {
 				defer wg.Done()
 				var out []byte
-				var rss int64
-				_, rss, out, errs[j] = h.proc(bin, "ADD", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf)
-				walls.rss = max(walls.rss, rss)
+				var m measured
+				m, out, errs[j] = h.proc(bin, "ADD", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf)
+				walls.mu.Lock()
+				walls.rss = max(walls.rss, m.rssKB)
+				walls.mu.Unlock()
 				addrs[j] = string(out)
 			}(j)
 		}
@@ -214,7 +231,7 @@ func (h *harness) benchConcurrent(b *testing.B, bin string, n int) {
 			seen[r.IPs[0].Address] = true
 		}
 		for j := 0; j < n; j++ {
-			if _, _, _, err := h.proc(bin, "DEL", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf); err != nil {
+			if _, _, err := h.proc(bin, "DEL", fmt.Sprintf("c%d-%d", i, j), nss[j], h.conf); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -257,13 +274,13 @@ func (h *harness) benchKDD(b *testing.B, op string) {
 		ns := h.namespace()
 		for _, step := range []string{"ADD", "DEL"} {
 			r0 := apiRequests(b, h)
-			d, rss, _, err := h.procPod(step, name, ns)
+			m, _, err := h.procPod(step, name, ns)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if step == op {
-				s.add(d, rss)
-				reqs += apiRequests(b, h) - r0 - 1 // less the metrics GET
+				s.add(m)
+				reqs += apiRequests(b, h) - r0 // (the API server does not count its /metrics GETs)
 			}
 		}
 	}

@@ -31,6 +31,9 @@ func (c *call) readPod() func() (*kubePod, error) {
 	if !c.cargs.k8s() || !strings.EqualFold(c.nc.Policy.Type, "k8s") || !usesKubeAPI(c.nc) {
 		return nil
 	}
+	if ks, ok := c.sharesPodRead(); ok {
+		return c.readPodWithStore(ks, c.wepKey())
+	}
 	var pod *kubePod
 	var err error
 	done := make(chan struct{})

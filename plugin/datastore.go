@@ -85,7 +85,7 @@ func openEtcd(nc *NetConf) (datastore.Store, error) {
 	}
 	s, err := etcdstore.New(etcdstore.Config{
 		Endpoints: list, CAFile: nc.EtcdCACertFile, CertFile: nc.EtcdCertFile, KeyFile: nc.EtcdKeyFile,
-		Timeout: datastoreTimeout,
+		Timeout: datastoreTimeout, SessionCache: stateFile(nc, "etcd-tls-session"),
 	})
 	if err != nil {
 		// Never return s: a nil *etcd.Store inside the interface is not nil.

@@ -36,7 +36,7 @@ func kubeConfig(nc *NetConf) k8s.Config {
 		Kubeconfig: nc.Kubernetes.Kubeconfig, APIRoot: root,
 		Token: nc.Policy.K8sAuthToken, ClientCertificate: nc.Policy.K8sClientCertificate,
 		ClientKey: nc.Policy.K8sClientKey, CertificateAuthority: nc.Policy.K8sCertificateAuthority,
-		UserAgent: "calico-win/" + Version,
+		UserAgent: "calico-win/" + Version, SessionCache: stateFile(nc, "kube-tls-session"),
 	}
 }
 
@@ -90,6 +90,11 @@ func readKubePod(ctx context.Context, nc *NetConf, namespace, name string) (*kub
 	wg.Go(func() { pod, podErr = c.GetPod(ctx, namespace, name) })
 	wg.Go(func() { ns, nsErr = c.GetNamespace(ctx, namespace) })
 	wg.Wait()
+	return newKubePod(namespace, name, pod, podErr, ns, nsErr)
+}
+
+// newKubePod is what the reads of the pod and its namespace say.
+func newKubePod(namespace, name string, pod *k8s.Pod, podErr error, ns *k8s.Namespace, nsErr error) (*kubePod, error) {
 	if errors.Is(podErr, datastore.ErrNotFound) {
 		// Deleted while its sandbox was being set up: the runtime tears the
 		// sandbox down (DEL) or, if the pod is back, tries again.

@@ -36,6 +36,9 @@ type Config struct {
 	// MaxTxnOps is the server's --max-txn-ops (default 128). Reads needing
 	// more operations are split into several transactions at one revision.
 	MaxTxnOps int
+	// SessionCache, when set with TLS, is a file where the TLS session is
+	// kept for the next process to resume (internal/tlssession).
+	SessionCache string
 }
 
 // Store is a datastore.Store on etcd. It is safe for concurrent use.

@@ -12,9 +12,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/internal/tlssession"
 )
 
 // newTransport builds the keep-alive HTTP/1.1 transport, with the client
@@ -64,6 +66,10 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 			return nil, fmt.Errorf("etcd: loading client certificate: %w", err)
 		}
 		c.Certificates = []tls.Certificate{pair}
+	}
+	if cfg.SessionCache != "" {
+		tlssession.New(cfg.SessionCache, tlssession.String(strings.Join(cfg.Endpoints, ",")),
+			tlssession.FileName(cfg.CAFile), tlssession.FileName(cfg.CertFile), tlssession.FileName(cfg.KeyFile)).Configure(c)
 	}
 	return c, nil
 }

@@ -108,11 +108,13 @@ func (s *Store) readPodEndpoint(ctx context.Context, k datastore.WEPKey) (*datas
 	p, err := s.c.GetPod(ctx, k.Namespace, id.pod)
 	if errors.Is(err, datastore.ErrNotFound) {
 		s.setLatest(k, "", nil)
+		s.setPodRead(k, nil)
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	s.setPodRead(k, p)
 	st := stateOf(p)
 	s.setLatest(k, p.Metadata.ResourceVersion, &st)
 	w, ok := EndpointFromPod(k, id.endpoint, p)

@@ -35,6 +35,8 @@ type Store struct {
 	// PATCH.
 	endpoints map[epAt]epState
 	latest    map[datastore.WEPKey]string
+	// pods holds each endpoint's pod as the last read found it (podread.go).
+	pods map[datastore.WEPKey]podSeen
 }
 
 type seenKey struct{ plural, name, rev string }
@@ -79,7 +81,8 @@ func NewDiscovering(c *k8s.Client, known *APIGroup) *Store {
 }
 
 func newStore(c *crdClient) *Store {
-	return &Store{c: c, seen: map[seenKey]json.RawMessage{}, endpoints: map[epAt]epState{}, latest: map[datastore.WEPKey]string{}}
+	return &Store{c: c, seen: map[seenKey]json.RawMessage{}, endpoints: map[epAt]epState{}, latest: map[datastore.WEPKey]string{},
+		pods: map[datastore.WEPKey]podSeen{}}
 }
 
 // APIGroup is the group the Store reads and writes Calico's resources in:

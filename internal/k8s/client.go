@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,7 +43,20 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+	c, err := NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+	if err != nil || cfg.SessionCache == "" {
+		return c, err
+	}
+	c.keepSessions(cfg.SessionCache, rc)
+	return c, nil
+}
+
+// keepSessions makes c resume the TLS session kept in file path, and keep
+// there the sessions it makes (rc is c's configuration).
+func (c *Client) keepSessions(path string, rc *rest.Config) {
+	if err := useSessionCache(c.http.Transport.(counting).next, fileSessionCache(path, rc)); err != nil {
+		slog.Debug("no TLS session cache", "err", err)
+	}
 }
 
 // NewFromREST returns a Client for a client-go configuration.
@@ -106,6 +121,14 @@ func (t counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections closes the idle connections of the transport under
+// t (without it, Client.Close did nothing).
+func (t counting) CloseIdleConnections() {
+	if ht := baseTransport(t.next); ht != nil {
+		ht.CloseIdleConnections()
+	}
+}
+
 type doneBody struct {
 	io.ReadCloser
 	once sync.Once
@@ -137,8 +160,12 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if !c.connected.Load() {
 		c.first.Lock()
 		if !c.connected.Load() {
-			defer c.first.Unlock()
-			defer c.connected.Store(true)
+			// The others wait for the connection, not for this answer:
+			// once it is up (GotConn), HTTP/2 carries them alongside.
+			var once sync.Once
+			release := func() { once.Do(func() { c.connected.Store(true); c.first.Unlock() }) }
+			defer release()
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { release() }})
 			return c.send(ctx, r, out)
 		}
 		c.first.Unlock()
@@ -171,10 +198,14 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	if body != nil {
 		req.Header.Set("Content-Type", cmp.Or(r.contentType, "application/json"))
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		slog.Debug("API request failed", "method", r.method, "path", r.path, "ms", msSince(start), "err", err)
 		return transportFailure(c.base, r, err)
 	}
+	slog.Debug("API request", "method", r.method, "path", r.path, "status", resp.StatusCode, "ms", msSince(start),
+		"tlsResumed", resp.TLS != nil && resp.TLS.DidResume)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -191,3 +222,5 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	}
 	return nil
 }
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

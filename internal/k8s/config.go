@@ -30,6 +30,9 @@ type Config struct {
 	Timeout time.Duration
 	// UserAgent names the client in the API server's logs.
 	UserAgent string
+	// SessionCache, when set, is a file where the TLS session is kept for
+	// the next process to resume (sessioncache.go).
+	SessionCache string
 }
 
 // sandboxMountEnv is set inside a Windows HostProcess container, where

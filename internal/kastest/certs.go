@@ -20,6 +20,8 @@ import (
 // makes them) and the token signing key pair.
 type pki struct {
 	caPEM                     []byte
+	ca                        *x509.Certificate // signs client certificates too (clientcert.go)
+	caKey                     *ecdsa.PrivateKey
 	caFile, certFile, keyFile string
 	saKeyFile, saPubFile      string
 }
@@ -69,6 +71,7 @@ func writePKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	p := &pki{
+		ca: ca, caKey: caKey,
 		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		caFile: filepath.Join(dir, "ca.crt"), certFile: filepath.Join(dir, "apiserver.crt"), keyFile: filepath.Join(dir, "apiserver.key"),
 		saKeyFile: filepath.Join(dir, "sa.key"), saPubFile: filepath.Join(dir, "sa.pub"),

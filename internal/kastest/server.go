@@ -32,8 +32,9 @@ type Server struct {
 	kas        *process
 	crds       CRDSet
 
-	mu  sync.Mutex
-	cni string // the CNI identity's kubeconfig, made on first use
+	mu      sync.Mutex
+	cni     string // the CNI identity's kubeconfig, made on first use
+	cniCert string // the same identity with a client certificate (CNICertKubeconfig)
 }
 
 // Start starts a server of the test's own, with Calico's v1 CRDs applied,
@@ -119,6 +120,7 @@ func (s *Server) startAPIServer(bin, etcdURL, tokens string, attempt int) error 
 		"--cert-dir", filepath.Join(s.dir, "certs"),
 		"--tls-cert-file", s.pki.certFile, "--tls-private-key-file", s.pki.keyFile,
 		"--token-auth-file", tokens,
+		"--client-ca-file", s.pki.caFile, // client certificates (CertKubeconfig)
 		"--authorization-mode", "RBAC",
 		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file", s.pki.saPubFile,
