@@ -102,7 +102,6 @@ cat >"$work/net.d/10-calico.conflist" <<CONF
     "ipam_lock_file": "$work/ipam.lock",
     "log_level": "info",
     "log_file_path": "$work/cni.log",
-    "policy": {"type": "k8s"},
     "ipam": {"type": "calico-ipam", "subnet": "usePodCidr"},
     "capabilities": {"dns": true},
     "DNS": {"Nameservers": ["10.96.0.10"], "Search": ["svc.cluster.local"]},
