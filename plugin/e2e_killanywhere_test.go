@@ -77,6 +77,7 @@ func newNodes(t *testing.T, etcd *etcdtest.Server, endpoints string, count int) 
 		etcd.PutNode(t, name, nil)
 		h.conf["nodename"] = name
 		h.conf["datastore_type"], h.conf["etcd_endpoints"] = "etcdv3", endpoints
+		delete(h.conf, "policy") // no Kubernetes API beside this etcd, as in newHarness
 		nodes = append(nodes, h)
 	}
 	return nodes
