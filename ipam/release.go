@@ -18,6 +18,9 @@ import (
 // empty and without affinity is deleted. Unlike Calico, release does not
 // require strict affinity: freeing is always safe, and a DEL must not fail
 // because the IPAM configuration changed. It returns the freed addresses.
+//
+// When none of the handles exists, Release fences this host's blocks
+// against an allocation still on its way (fence.go).
 func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Addr, error) {
 	return a.ReleaseRead(ctx, nil, handles...)
 }
@@ -56,7 +59,7 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 		}
 	}
 	if len(snap.Handles) == 0 {
-		return nil, nil
+		return a.fence(ctx, snap, handles)
 	}
 	var cidrs []netip.Prefix
 	for _, h := range snap.Handles {
@@ -109,6 +112,10 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 		}
 		switch {
 		case n == 0:
+			// A handle names the block, which does not hold its address: on
+			// the Kubernetes datastore, whose ADD writes the handle before
+			// the block, the block's write may still be on its way. Fence it.
+			c.Blocks = append(c.Blocks, fenceWrite(b))
 		case isEmpty(&blk) && blk.Affinity == nil:
 			c.Blocks = append(c.Blocks, datastore.Write[datastore.Block]{Op: datastore.Delete, Value: blk, Rev: b.Rev})
 		default:

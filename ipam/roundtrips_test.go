@@ -1,10 +1,12 @@
 package ipam_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/datastore/memstore"
+	"github.com/calico-win/cni/ipam"
 )
 
 // The round-trip budget on the in-memory store (each Read, BlocksExist and
@@ -27,7 +29,11 @@ func TestRoundTripBudget(t *testing.T) {
 		{"first hinted assign (hint empty)", func() { assign(t, hinted, "c2", 0) }, 3},
 		{"steady-state hinted assign", func() { assign(t, hinted, "c3", 0) }, 2},
 		{"release leaving the block in use", func() { release(t, a, "c1") }, 3},
-		{"release of a missing handle", func() { release(t, a, "gone") }, 1},
+		// A release that finds no handle fences this host's blocks: the
+		// read, this host's affinities, the handles again with the blocks,
+		// the fence. With the blocks in the caller's read, 2 more.
+		{"release of a missing handle", func() { release(t, a, "gone") }, 4},
+		{"release of a missing handle, the host's blocks read", func() { releaseRead(t, a, "gone", hinted.Hint.Load()) }, 3},
 	} {
 		before := st.RoundTrips()
 		tc.run()
@@ -45,5 +51,19 @@ func TestRoundTripBudget(t *testing.T) {
 	release(t, a2, "only")
 	if n := st2.RoundTrips() - before; n != 3 {
 		t.Errorf("release emptying the block: %d round trips, want 3", n)
+	}
+}
+
+// releaseRead is a DEL's release: one read of the handle and the hinted
+// block, then ReleaseRead.
+func releaseRead(t *testing.T, a *ipam.Allocator, id string, hint netip.Prefix) {
+	t.Helper()
+	h := "Calico." + id
+	snap, err := a.Store.Read(ctx(t), datastore.Query{Handles: []string{h}, Config: true, Pools: true, Node: a.Host, Blocks: []netip.Prefix{hint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ReleaseRead(ctx(t), snap, h); err != nil {
+		t.Fatalf("release %s: %v", id, err)
 	}
 }
