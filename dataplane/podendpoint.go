@@ -128,16 +128,3 @@ func (d *Dataplane) removeStaleHolders(ctx context.Context, n *hns.Network, addr
 	}
 	return nil
 }
-
-// RemovePod removes the pod endpoint of containerID; an endpoint that is
-// not there counts as removed.
-func (d *Dataplane) RemovePod(ctx context.Context, containerID string) error {
-	ep, err := d.hns.GetEndpointByName(ctx, d.EndpointName(containerID))
-	switch {
-	case hns.IsNotFound(err):
-		return nil
-	case err != nil:
-		return fmt.Errorf("looking up the pod endpoint: %w", err)
-	}
-	return d.RemoveEndpoint(ctx, ep)
-}

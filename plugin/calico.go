@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -319,7 +320,7 @@ func (c *call) del() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID); err != nil {
+	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID, handleBlocks(snap, handles)); err != nil {
 		return err
 	}
 	if c.calicoIPAM() {
@@ -327,6 +328,19 @@ func (c *call) del() error {
 		return err
 	}
 	return c.delegateDel()
+}
+
+// handleBlocks are the blocks the handles hold addresses in, as read.
+func handleBlocks(snap *datastore.Snapshot, handles []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, id := range handles {
+		for b := range snap.Handles[id].Value.Block {
+			if p, err := netip.ParsePrefix(b); err == nil && !slices.Contains(out, p.Masked()) {
+				out = append(out, p.Masked())
+			}
+		}
+	}
+	return out
 }
 
 // delegateDel hands the address back to the delegated IPAM plugin.
