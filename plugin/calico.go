@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,14 +85,15 @@ type ipamOutcome struct {
 	res   *current.Result
 	addr  netip.Addr
 	block netip.Prefix
-	snap  *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
-	undo  func()              // releases the address if this ADD took it
+	snap  *datastore.Snapshot   // ClusterInfo, pools and the WEP, read with the IPAM data
+	undo  func(context.Context) // releases the address if this ADD took it
 }
 
 func (c *call) add() (*current.Result, error) {
 	if c.nc.Mode != "vxlan" {
 		return nil, &ConfigError{Key: "mode", Value: c.nc.Mode, Reason: `only "vxlan" is supported (an empty mode means L2Bridge/windows-bgp in Calico)`}
 	}
+	defer c.reserveUndo()()
 	nsID, err := namespaceID(c.args.Netns)
 	if err != nil {
 		return nil, err
@@ -121,26 +123,39 @@ func (c *call) add() (*current.Result, error) {
 	}
 	slog.Debug("address assigned", "ip", got.addr, "block", got.block, "ms", msSince(start))
 	dp := newDataplane(c.nc, h)
+	// fail undoes this ADD: the endpoint it created (if any), then the
+	// address, on a fresh budget.
+	fail := func(created *hns.Endpoint, err error) (*current.Result, error) {
+		ctx, cancel := c.undoContext()
+		defer cancel()
+		if created != nil {
+			if rerr := dp.RemoveEndpoint(ctx, created); rerr != nil {
+				slog.Error("could not remove the endpoint after a failed ADD; the runtime's DEL will", "endpoint", created.Name, "err", rerr)
+				// The endpoint holds the address: keep it for the DEL to free.
+				return nil, err
+			}
+		}
+		got.undo(ctx)
+		return nil, err
+	}
 	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
-		got.undo()
-		return nil, err
+		return fail(nil, err)
 	}
 	ep, created, err := dp.AttachPod(c.ctx, n, mgmt, dataplane.Pod{
 		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
-		got.undo()
-		return nil, err
+		if !created {
+			ep = nil
+		}
+		return fail(ep, err)
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
-		if created {
-			if rerr := dp.RemoveEndpoint(c.ctx, ep); rerr != nil {
-				slog.Error("could not remove the endpoint after a failed ADD", "err", rerr)
-			}
+		if !created {
+			ep = nil
 		}
-		got.undo()
-		return nil, err
+		return fail(ep, err)
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
 	return c.result(got, ep, mtu), nil
@@ -177,10 +192,10 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		if asg == nil {
 			return nil, &ConfigError{Key: "ipam.assign_ipv4", Value: "false", Reason: "the pod needs an IPv4 address"}
 		}
-		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, undo: func() {}}
+		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, undo: func(context.Context) {}}
 		if !asg.Existing {
-			out.undo = func() {
-				if _, err := c.allocator().Release(c.ctx, c.handleID()); err != nil {
+			out.undo = func(ctx context.Context) {
+				if _, err := c.allocator().Release(ctx, c.handleID()); err != nil {
 					slog.Error("could not release the address after a failed ADD", "handle", c.handleID(), "err", err)
 				}
 			}
@@ -207,8 +222,8 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &ipamOutcome{res: res, snap: snap, undo: func() {
-		if err := c.delegateDel(); err != nil {
+	out := &ipamOutcome{res: res, snap: snap, undo: func(ctx context.Context) {
+		if err := c.delegateDel(ctx); err != nil {
 			slog.Error("could not release the address after a failed ADD", "ipam", c.nc.IPAM.Type, "err", err)
 		}
 	}}
@@ -219,7 +234,9 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 			return out, nil
 		}
 	}
-	out.undo()
+	ctx, cancel := c.undoContext()
+	defer cancel()
+	out.undo(ctx)
 	return nil, fmt.Errorf("IPAM plugin %s returned no IPv4 address", c.nc.IPAM.Type)
 }
 
@@ -327,7 +344,7 @@ func (c *call) del() error {
 		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)
 		return err
 	}
-	return c.delegateDel()
+	return c.delegateDel(c.ctx)
 }
 
 // handleBlocks are the blocks the handles hold addresses in, as read.
@@ -344,12 +361,12 @@ func handleBlocks(snap *datastore.Snapshot, handles []string) []netip.Prefix {
 }
 
 // delegateDel hands the address back to the delegated IPAM plugin.
-func (c *call) delegateDel() error {
+func (c *call) delegateDel(ctx context.Context) error {
 	stdin, err := c.hostLocalStdin(true)
 	if err != nil {
 		return err
 	}
-	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, nil)
+	return invoke.DelegateDel(ctx, c.nc.IPAM.Type, stdin, nil)
 }
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to
