@@ -45,5 +45,6 @@ go test -count=1 -timeout 20m ./...
 step "windows tests under wine"
 # As Windows binaries: the hcn adapter (against fake HCN DLLs), the
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), the
-# dataplane on the simulator, and the plugin's config and defaults.
-./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./dataplane ./plugin
+# dataplane on the simulator, the plugin's config and defaults, and which
+# HNS hnsctl.exe shows.
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./dataplane ./plugin ./cmd/hnsctl
