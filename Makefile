@@ -3,6 +3,7 @@
 #   make demo    a pod lifecycle through the built binaries on a local etcd and the HNS simulator
 #   make test    every test (installs what it needs: etcd, cnitool, wine, kube-apiserver)
 #   make bench   benchmarks (prints the figures)
+#   make fuzz    every fuzz target for FUZZTIME (default 30s) each (scripts/fuzz.sh)
 
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -10,7 +11,7 @@ LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: build demo test bench vet clean
+.PHONY: build demo test bench fuzz vet clean
 
 build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
 
@@ -31,6 +32,10 @@ test:
 
 bench: build
 	./scripts/bench.sh
+
+FUZZTIME ?= 30s
+fuzz: build
+	CALICO_WIN_BIN=$(CURDIR)/bin FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 vet:
 	$(GO) vet ./...
