@@ -32,6 +32,8 @@ func TestDelNotFoundIsConfirmedIntegration(t *testing.T) {
 		{name: "lookup by name, then HNS stopping", delFails: true,
 			faults: []fault{{"GetEndpointByName", hns.ErrorNotFound}, {"GetNetworkByName", hns.ServiceStopping}}},
 		{name: "delete", delFails: true, faults: []fault{{"DeleteEndpoint", hns.ErrorNotFound}}},
+		// A detach "not found" goes on to the delete, whose answer counts.
+		{name: "detach", faults: []fault{{"DetachEndpoint", hns.ErrorNotFound}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)

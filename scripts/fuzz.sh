@@ -5,7 +5,9 @@
 # A crash stops the script; Go writes the input that caused it under the
 # package's testdata/fuzz/FuzzXxx, where `go test` replays it from then on
 # (commit it with the fix). With FUZZ_WINE=1 the Windows-only targets
-# (*_windows_test.go) run too, as Windows binaries under Wine.
+# (*_windows_test.go) run too, as Windows binaries under Wine (built by
+# scripts/wine-test.sh without the fuzzing instrumentation: random
+# mutation, no coverage guidance).
 #
 # Environment:
 #   FUZZTIME      per target (default 30s)

@@ -62,7 +62,7 @@ func FuzzStateFiles(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(uint8(i), b)
+		f.Add(uint8((i-len(b)%len(files)+len(files))%len(files)), b)
 	}
 	work := f.TempDir()
 	f.Fuzz(func(t *testing.T, which uint8, content []byte) {
@@ -71,7 +71,9 @@ func FuzzStateFiles(f *testing.F) {
 		if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
 			t.Fatal(err)
 		}
-		target := files[int(which)%len(files)]
+		// The length takes part so that mutating the content moves the
+		// corruption between files too.
+		target := files[(int(which)+len(content))%len(files)]
 		if err := os.WriteFile(filepath.Join(dir, target), content, 0o644); err != nil {
 			t.Fatal(err)
 		}
