@@ -92,7 +92,7 @@ func FuzzBlockHint(f *testing.F) {
 	for _, s := range []string{"10.244.5.0/26", "10.244.5.0/26\n", "", "10.244.5.3/26", "::/0", "10.0.0.0/0", "garbage"} {
 		f.Add([]byte(s))
 	}
-	dir := f.TempDir()
+	dir := fuzzTempDir(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h := fileHint{path: filepath.Join(dir, "hint")}
 		if err := os.WriteFile(h.path, b, 0o600); err != nil {
@@ -113,7 +113,7 @@ func FuzzClusterCache(f *testing.F) {
 	good := clusterEntry{At: now.Add(-time.Second), Node: "win-1", Config: datastore.IPAMConfig{StrictAffinity: true, AutoAllocateBlocks: true},
 		Pools:        []datastore.IPPool{{Name: "pool1", CIDR: netip.MustParsePrefix("10.244.0.0/16"), BlockSize: 26, NATOutgoing: true}},
 		Reservations: []netip.Prefix{netip.MustParsePrefix("10.244.0.5/32")}, NodeLabels: map[string]string{"kubernetes.io/os": "windows"}, ClusterInfo: true}
-	c := &cachedStore{node: "win-1", now: func() time.Time { return now }, path: filepath.Join(f.TempDir(), "cache.json")}
+	c := &cachedStore{node: "win-1", now: func() time.Time { return now }, path: filepath.Join(fuzzTempDir(f), "cache.json")}
 	c.store(good)
 	b, err := os.ReadFile(c.path)
 	if err != nil {
@@ -145,4 +145,15 @@ func FuzzClusterCache(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzTempDir is f.TempDir without its RemoveAll error, which Wine gives
+// (these targets run with their seeds under Wine too).
+func fuzzTempDir(f *testing.F) string {
+	dir, err := os.MkdirTemp("", "calico-win-fuzz-")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -23,7 +23,7 @@ import (
 func FuzzStateFiles(f *testing.F) {
 	// A template state: a network with its host endpoint, a pod endpoint
 	// attached to a namespace, a remote endpoint, a fault and a latency.
-	tmpl := f.TempDir()
+	tmpl := fuzzTempDir(f)
 	ctx := context.Background()
 	s, err := Open(tmpl)
 	if err != nil {
@@ -64,7 +64,7 @@ func FuzzStateFiles(f *testing.F) {
 		}
 		f.Add(uint8((i-len(b)%len(files)+len(files))%len(files)), b)
 	}
-	work := f.TempDir()
+	work := fuzzTempDir(f)
 	f.Fuzz(func(t *testing.T, which uint8, content []byte) {
 		dir := filepath.Join(work, "state")
 		removeTree(dir)
@@ -140,4 +140,14 @@ func stateFiles(f *testing.F, dir string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// fuzzTempDir is f.TempDir, removed with removeTree (see tempDir).
+func fuzzTempDir(f *testing.F) string {
+	dir, err := os.MkdirTemp("", "hns-sim-fuzz-")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { removeTree(dir) })
+	return dir
 }
