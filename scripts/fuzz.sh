@@ -29,7 +29,7 @@ fi
 # targets FILE-PATTERN: "pkgdir FuzzName" lines.
 targets() {
 	git ls-files -co --exclude-standard "$@" | while read -r f; do
-		grep -oE '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' "$f" | sed -E 's/^func (Fuzz[A-Za-z0-9_]+).*/\1/' |
+		{ grep -oE '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' "$f" || true; } | sed -E 's/^func (Fuzz[A-Za-z0-9_]+).*/\1/' |
 			while read -r name; do echo "./$(dirname "$f") $name"; done
 	done | sort
 }
@@ -41,7 +41,7 @@ n=0
 while read -r pkg name; do
 	printf '\n== %s %s (%s)\n' "$pkg" "$name" "$fuzztime"
 	before=$(ls "$pkg/testdata/fuzz/$name" 2>/dev/null | wc -l)
-	if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" 2>&1 | tee "$log"; then
+	if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" </dev/null 2>&1 | tee "$log"; then
 		after=$(ls "$pkg/testdata/fuzz/$name" 2>/dev/null | wc -l)
 		# On a loaded machine Go's fuzzing engine may fail with "context
 		# deadline exceeded" when a worker answers late at the end: no
@@ -60,7 +60,7 @@ if [ "${FUZZ_WINE:-}" = 1 ]; then
 	while read -r pkg name; do
 		printf '\n== %s %s under Wine (%s)\n' "$pkg" "$name" "$fuzztime"
 		WINE_TEST_ARGS="-test.run=^\$ -test.fuzz=^$name\$ -test.fuzztime=$fuzztime -test.fuzzcachedir=$(go env GOCACHE)/fuzz-wine" \
-			./scripts/wine-test.sh "$pkg"
+			./scripts/wine-test.sh "$pkg" </dev/null
 		n=$((n + 1))
 	done < <(targets '*_windows_test.go')
 fi
