@@ -38,15 +38,18 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 slow=()
 n=0
-while read -r pkg name; do
-	printf '\n== %s %s (%s)\n' "$pkg" "$name" "$fuzztime"
+
+# fuzz PKG NAME CMD...: runs CMD, which fuzzes NAME of PKG. A crash stops
+# the script. On a loaded machine Go's fuzzing engine may instead fail with
+# "context deadline exceeded" when a worker answers late at the end: no
+# crasher is written then, and it is no finding.
+fuzz() {
+	local pkg=$1 name=$2 before after
+	shift 2
 	before=$(ls "$pkg/testdata/fuzz/$name" 2>/dev/null | wc -l)
-	if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" </dev/null 2>&1 | tee "$log"; then
+	if ! "$@" </dev/null 2>&1 | tee "$log"; then
 		after=$(ls "$pkg/testdata/fuzz/$name" 2>/dev/null | wc -l)
-		# On a loaded machine Go's fuzzing engine may fail with "context
-		# deadline exceeded" when a worker answers late at the end: no
-		# crasher is written then, and it is no finding.
-		if [ "$after" = "$before" ] && tail -n 5 "$log" | grep -q 'context deadline exceeded'; then
+		if [ "$after" = "$before" ] && tail -n 8 "$log" | grep -q 'context deadline exceeded'; then
 			printf 'fuzz: %s: the engine timed out waiting for a worker (machine loaded); no crasher\n' "$name"
 			slow+=("$name")
 		else
@@ -54,14 +57,18 @@ while read -r pkg name; do
 		fi
 	fi
 	n=$((n + 1))
+}
+
+while read -r pkg name; do
+	printf '\n== %s %s (%s)\n' "$pkg" "$name" "$fuzztime"
+	fuzz "$pkg" "$name" go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg"
 done < <(targets '*_test.go' ':!:*_windows_test.go')
 
 if [ "${FUZZ_WINE:-}" = 1 ]; then
 	while read -r pkg name; do
 		printf '\n== %s %s under Wine (%s)\n' "$pkg" "$name" "$fuzztime"
-		WINE_TEST_ARGS="-test.run=^\$ -test.fuzz=^$name\$ -test.fuzztime=$fuzztime -test.fuzzcachedir=$(go env GOCACHE)/fuzz-wine" \
-			./scripts/wine-test.sh "$pkg" </dev/null
-		n=$((n + 1))
+		fuzz "$pkg" "$name" env WINE_TEST_ARGS="-test.run=^\$ -test.fuzz=^$name\$ -test.fuzztime=$fuzztime -test.parallel=${FUZZ_PARALLEL:-1} -test.fuzzcachedir=$(go env GOCACHE)/fuzz-wine" \
+			./scripts/wine-test.sh "$pkg"
 	done < <(targets '*_windows_test.go')
 fi
 printf '\nfuzz: %d targets, %s each, no crash\n' "$n" "$fuzztime"
