@@ -5,6 +5,7 @@
 #   make test    every test (installs what it needs: etcd, cnitool, wine, kube-apiserver)
 #   make bench   benchmarks (prints the figures)
 #   make chaos   the long kill-anywhere and chaos campaigns (thousands of pod lifecycles; prints their tables)
+#   make fuzz    every fuzz target for FUZZTIME (default 30s) each (scripts/fuzz.sh)
 
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -12,7 +13,7 @@ LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
 SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
-.PHONY: build demo demo-windows test bench chaos vet clean
+.PHONY: build demo demo-windows test bench chaos fuzz vet clean
 
 build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
 
@@ -44,6 +45,10 @@ chaos: build
 	PATH=$$(./scripts/setup.sh):$$PATH CALICO_WIN_BIN=$(CURDIR)/bin \
 	CALICO_WIN_KILL_LIFECYCLES=$(KILL_LIFECYCLES) CALICO_WIN_CHAOS_LIFECYCLES=$(CHAOS_LIFECYCLES) CALICO_WIN_CHAOS_KILL=0.4 \
 	$(GO) test -count=1 -timeout 120m -v -run '^(TestKillAnywhereIntegration|TestChaosCampaignIntegration)$$' ./plugin
+
+FUZZTIME ?= 30s
+fuzz: build
+	CALICO_WIN_BIN=$(CURDIR)/bin FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 vet:
 	$(GO) vet ./...

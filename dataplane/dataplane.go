@@ -151,31 +151,5 @@ func isZeroGUID(s string) bool {
 	return s == "" || s == "00000000-0000-0000-0000-000000000000"
 }
 
-// RemoveEndpoint detaches and deletes an endpoint; whatever is already gone
-// counts as done. Any other failure is returned, so the runtime retries the
-// DEL instead of leaking the endpoint (Calico logs and forgets it).
-func (d *Dataplane) RemoveEndpoint(ctx context.Context, ep *hns.Endpoint) error {
-	if !isZeroGUID(ep.HostComputeNamespace) {
-		err := d.hns.DetachEndpoint(ctx, ep.HostComputeNamespace, ep.Id)
-		if err != nil && !hns.IsNotFound(err) && hns.Code(err) != hns.EndpointNotAttached {
-			return fmt.Errorf("detaching endpoint %s from namespace %s: %w", ep.Name, ep.HostComputeNamespace, err)
-		}
-	}
-	err := d.hns.DeleteEndpoint(ctx, ep.Id)
-	if hns.IsNotFound(err) {
-		// Trust "not found" only once a lookup agrees: HNS answers 0x490
-		// for more than missing objects (while restarting, for one), and an
-		// endpoint left behind would keep the address IPAM is about to free.
-		if _, gerr := d.hns.GetEndpointByID(ctx, ep.Id); !hns.IsNotFound(gerr) {
-			return fmt.Errorf("deleting endpoint %s: HNS answered %v, yet the endpoint is still there (lookup: %v)", ep.Name, err, gerr)
-		}
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("deleting endpoint %s: %w", ep.Name, err)
-	}
-	return nil
-}
-
 // errEndpointConflict: the address is held by an endpoint we may not remove.
 var errEndpointConflict = errors.New("address held by another HNS endpoint")

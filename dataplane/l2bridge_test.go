@@ -130,7 +130,7 @@ func TestL2BridgeOnSimulator(t *testing.T) {
 	if got := forwarding(t, s); !equalMaps(got, want) {
 		t.Errorf("interfaces after the reattach = %v, want %v", got, want)
 	}
-	if err := dp.RemovePod(ctx, "abc"); err != nil {
+	if err := dp.RemovePod(ctx, "abc", []netip.Prefix{block}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.GetEndpointByName(ctx, "abc_Calico"); !hns.IsNotFound(err) {

@@ -23,7 +23,10 @@ type Pod struct {
 // address and is attached to the pod's namespace. An endpoint of ours left on
 // another network (the network was recreated) or with another address is
 // replaced. created reports whether this call created the endpoint, so a
-// failure later in ADD removes only what this call made.
+// failure later in ADD removes only what this call made. When attaching the
+// endpoint it created fails, AttachPod returns it with created set and the
+// error: the caller removes it on its undo budget (the usual reason to fail
+// is the caller's deadline, which an undo here would share).
 func (d *Dataplane) AttachPod(ctx context.Context, n *hns.Network, mgmt netip.Addr, p Pod) (ep *hns.Endpoint, created bool, err error) {
 	name := d.EndpointName(p.ContainerID)
 	ep, err = d.hns.GetEndpointByName(ctx, name)
@@ -52,12 +55,14 @@ func (d *Dataplane) AttachPod(ctx context.Context, n *hns.Network, mgmt netip.Ad
 		return ep, created, nil
 	}
 	if err := d.hns.AttachEndpoint(ctx, p.NamespaceID, ep.Id); err != nil {
+		err = fmt.Errorf("attaching endpoint %s to namespace %s: %w", name, p.NamespaceID, err)
 		if created {
-			if rerr := d.RemoveEndpoint(ctx, ep); rerr != nil {
-				slog.Error("could not remove the endpoint after a failed attach", "endpoint", name, "err", rerr)
-			}
+			// The attach may have landed all the same: the undo detaches
+			// first ("not attached" counts as done).
+			ep.HostComputeNamespace = p.NamespaceID
+			return ep, true, err
 		}
-		return nil, false, fmt.Errorf("attaching endpoint %s to namespace %s: %w", name, p.NamespaceID, err)
+		return nil, false, err
 	}
 	ep.HostComputeNamespace = p.NamespaceID
 	return ep, created, nil
@@ -127,17 +132,4 @@ func (d *Dataplane) removeStaleHolders(ctx context.Context, n *hns.Network, addr
 		return fmt.Errorf("%w: no endpoint of this network holds %s", errEndpointConflict, addr)
 	}
 	return nil
-}
-
-// RemovePod removes the pod endpoint of containerID; an endpoint that is
-// not there counts as removed.
-func (d *Dataplane) RemovePod(ctx context.Context, containerID string) error {
-	ep, err := d.hns.GetEndpointByName(ctx, d.EndpointName(containerID))
-	switch {
-	case hns.IsNotFound(err):
-		return nil
-	case err != nil:
-		return fmt.Errorf("looking up the pod endpoint: %w", err)
-	}
-	return d.RemoveEndpoint(ctx, ep)
 }

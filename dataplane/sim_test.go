@@ -69,10 +69,10 @@ func TestDataplaneOnSimulator(t *testing.T) {
 	if err := dp.CheckPod(ctx, "abc", nsID, block, netip.MustParseAddr("10.244.5.4")); err == nil || !strings.Contains(err.Error(), "prevResult has 10.244.5.4") {
 		t.Errorf("CheckPod with another address: %v", err)
 	}
-	if err := dp.RemovePod(ctx, "abc"); err != nil {
+	if err := dp.RemovePod(ctx, "abc", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := dp.RemovePod(ctx, "abc"); err != nil {
+	if err := dp.RemovePod(ctx, "abc", nil); err != nil {
 		t.Fatalf("RemovePod of a removed pod: %v", err)
 	}
 	if _, err := s.GetEndpointByName(ctx, "abc_Calico"); !hns.IsNotFound(err) {

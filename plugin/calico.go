@@ -2,11 +2,13 @@ package plugin
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/calico-win/cni/dataplane"
 	"github.com/calico-win/cni/datastore"
+	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/ipam"
 )
 
@@ -85,8 +88,8 @@ type ipamOutcome struct {
 	res   *current.Result
 	addr  netip.Addr
 	block netip.Prefix
-	snap  *datastore.Snapshot // ClusterInfo, pools and the WEP, read with the IPAM data
-	undo  func()              // releases the address if this ADD took it
+	snap  *datastore.Snapshot   // ClusterInfo, pools and the WEP, read with the IPAM data
+	undo  func(context.Context) // releases the address if this ADD took it
 	// noIPAM: the address is the pod's ipAddrsNoIpam annotation, not IPAM's.
 	noIPAM bool
 }
@@ -95,6 +98,7 @@ func (c *call) add() (*current.Result, error) {
 	if err := errors.Join(c.configRefusal(), c.podRefusal()); err != nil {
 		return nil, err
 	}
+	defer c.reserveUndo()()
 	nsID, err := namespaceID(c.args.Netns)
 	if err != nil {
 		return nil, err
@@ -130,26 +134,39 @@ func (c *call) add() (*current.Result, error) {
 			return nil, err
 		}
 	}
+	// fail undoes this ADD: the endpoint it created (if any), then the
+	// address, on a fresh budget.
+	fail := func(created *hns.Endpoint, err error) (*current.Result, error) {
+		ctx, cancel := c.undoContext()
+		defer cancel()
+		if created != nil {
+			if rerr := dp.RemoveEndpoint(ctx, created); rerr != nil {
+				slog.Error("could not remove the endpoint after a failed ADD; the runtime's DEL will", "endpoint", created.Name, "err", rerr)
+				// The endpoint holds the address: keep it for the DEL to free.
+				return nil, err
+			}
+		}
+		got.undo(ctx)
+		return nil, err
+	}
 	n, mgmt, err := dp.EnsureNetwork(c.ctx, got.block)
 	if err != nil {
-		got.undo()
-		return nil, err
+		return fail(nil, err)
 	}
 	ep, created, err := dp.AttachPod(c.ctx, n, mgmt, dataplane.Pod{
 		ContainerID: c.args.ContainerID, NamespaceID: nsID, Addr: got.addr, Block: got.block, Pools: dataplanePools(got.snap.Pools)})
 	if err != nil {
-		got.undo()
-		return nil, c.unknownNamespace(dp, nsID, err)
+		if !created {
+			ep = nil
+		}
+		return fail(ep, c.unknownNamespace(dp, nsID, err))
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
 	if err := c.writeWEP(got, ep.MacAddress); err != nil {
-		if created {
-			if rerr := dp.RemoveEndpoint(c.ctx, ep); rerr != nil {
-				slog.Error("could not remove the endpoint after a failed ADD", "err", rerr)
-			}
+		if !created {
+			ep = nil
 		}
-		got.undo()
-		return nil, err
+		return fail(ep, err)
 	}
 	slog.Debug("workload endpoint written", "ms", msSince(start))
 	c.ensureVXLANTunnel(got.snap.Node, got.block, n)
@@ -200,7 +217,7 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &ipamOutcome{res: &current.Result{}, addr: noIPAM, block: block, snap: noIPAMSnap, undo: func() {}, noIPAM: true}, nil
+			return &ipamOutcome{res: &current.Result{}, addr: noIPAM, block: block, snap: noIPAMSnap, undo: func(context.Context) {}, noIPAM: true}, nil
 		}
 		if err != nil && c.pod != nil && c.pod.Annotations[annotationIPAddrs] != "" {
 			return nil, fmt.Errorf("pod annotation %s %s: %w", annotationIPAddrs, c.pod.Annotations[annotationIPAddrs], err)
@@ -211,10 +228,10 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		if asg == nil {
 			return nil, &ConfigError{Key: "ipam.assign_ipv4", Value: "false", Reason: "the pod needs an IPv4 address"}
 		}
-		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, undo: func() {}}
+		out := &ipamOutcome{res: res, addr: asg.Addr, block: asg.Block, snap: asg.Snapshot, undo: func(context.Context) {}}
 		if !asg.Existing {
-			out.undo = func() {
-				if _, err := c.allocator().Release(c.ctx, c.handleID()); err != nil {
+			out.undo = func(ctx context.Context) {
+				if _, err := c.allocator().Release(ctx, c.handleID()); err != nil {
 					slog.Error("could not release the address after a failed ADD", "handle", c.handleID(), "err", err)
 				}
 			}
@@ -241,8 +258,8 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &ipamOutcome{res: res, snap: snap, undo: func() {
-		if err := c.delegateDel(); err != nil {
+	out := &ipamOutcome{res: res, snap: snap, undo: func(ctx context.Context) {
+		if err := c.delegateDel(ctx); err != nil {
 			slog.Error("could not release the address after a failed ADD", "ipam", c.nc.IPAM.Type, "err", err)
 		}
 	}}
@@ -253,7 +270,9 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 			return out, nil
 		}
 	}
-	out.undo()
+	ctx, cancel := c.undoContext()
+	defer cancel()
+	out.undo(ctx)
 	return nil, fmt.Errorf("IPAM plugin %s returned no IPv4 address", c.nc.IPAM.Type)
 }
 
@@ -359,23 +378,36 @@ func (c *call) del() error {
 	if err != nil {
 		return fmt.Errorf("opening HNS: %w", err)
 	}
-	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID); err != nil {
+	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID, handleBlocks(snap, handles)); err != nil {
 		return err
 	}
 	if c.calicoIPAM() {
 		_, err := c.allocator().ReleaseRead(c.ctx, snap, handles...)
 		return err
 	}
-	return c.delegateDel()
+	return c.delegateDel(c.ctx)
+}
+
+// handleBlocks are the blocks the handles hold addresses in, as read.
+func handleBlocks(snap *datastore.Snapshot, handles []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, id := range handles {
+		for b := range snap.Handles[id].Value.Block {
+			if p, err := netip.ParsePrefix(b); err == nil && !slices.Contains(out, p.Masked()) {
+				out = append(out, p.Masked())
+			}
+		}
+	}
+	return out
 }
 
 // delegateDel hands the address back to the delegated IPAM plugin.
-func (c *call) delegateDel() error {
+func (c *call) delegateDel(ctx context.Context) error {
 	stdin, err := c.hostLocalStdin(true)
 	if err != nil {
 		return err
 	}
-	return invoke.DelegateDel(c.ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
+	return invoke.DelegateDel(ctx, c.nc.IPAM.Type, stdin, c.ipamExec())
 }
 
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/containernetworking/cni/pkg/skel"
 
@@ -25,6 +26,9 @@ type call struct {
 	pod  *kubePod
 	ctx  context.Context
 	done func()
+	// undoBy is the call's deadline, by which an ADD's undo ends (see
+	// reserveUndo); zero outside ADD.
+	undoBy time.Time
 }
 
 // newCall parses stdin and CNI_ARGS, sets up logging, finds the node name and

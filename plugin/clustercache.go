@@ -117,7 +117,7 @@ func (c *cachedStore) load() *clusterEntry {
 		return nil
 	}
 	var e clusterEntry
-	if json.Unmarshal(b, &e) != nil || e.Node != c.node || c.now().Sub(e.At) > clusterCacheTTL || c.now().Before(e.At) {
+	if json.Unmarshal(b, &e) != nil || !e.healthy() || e.Node != c.node || c.now().Sub(e.At) > clusterCacheTTL || c.now().Before(e.At) {
 		return nil
 	}
 	return &e

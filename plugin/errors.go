@@ -62,6 +62,7 @@ func toCNIError(err error) *types.Error {
 		code = CodeAccessDenied
 	case errors.Is(err, datastore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, ipam.ErrNoNode), errors.Is(err, errNotReady), errors.Is(err, dataplane.ErrNotReady),
+		errors.Is(err, dataplane.ErrUnconfirmed),
 		hns.IsServiceUnavailable(err),
 		// Transient: other writers kept winning, or the pod was deleted (or
 		// replaced) while its sandbox was being set up.

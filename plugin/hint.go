@@ -21,7 +21,11 @@ func (h fileHint) Load() netip.Prefix {
 	if err != nil {
 		return netip.Prefix{}
 	}
-	p, _ := netip.ParsePrefix(strings.TrimSpace(string(b)))
+	p, err := netip.ParsePrefix(strings.TrimSpace(string(b)))
+	if err != nil || !p.Addr().Is4() || p != p.Masked() {
+		// Not a block CIDR Store could have written: no hint.
+		return netip.Prefix{}
+	}
 	return p
 }
 

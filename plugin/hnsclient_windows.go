@@ -13,7 +13,7 @@ import (
 // openHNS returns real HNS, or the simulator when CALICO_HNS_BACKEND=sim
 // (tests of the Windows build).
 func openHNS() (hns.Client, error) {
-	if os.Getenv("CALICO_HNS_BACKEND") == "sim" {
+	if os.Getenv(sim.BackendEnv) == "sim" {
 		return sim.Open(sim.DefaultDir())
 	}
 	return hcn.New(), nil

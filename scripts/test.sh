@@ -47,9 +47,9 @@ step "windows tests under wine"
 # As Windows binaries: the hcn adapter (against fake HCN DLLs), the
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), log
 # rotation while others hold the log open, the state directory's DACLs, the
-# dataplane on the simulator,
-# and the plugin's config and defaults.
-./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./internal/logging ./internal/statedir ./dataplane ./plugin
+# dataplane on the simulator, the plugin's config and defaults, and which HNS
+# hnsctl.exe shows.
+./scripts/wine-test.sh ./hns/hcn ./hns/sim ./internal/flock ./internal/logging ./internal/statedir ./dataplane ./plugin ./cmd/hnsctl
 
 step "windows binaries end to end under wine (scripts/demo-windows.sh)"
 # calico.exe and calico-ipam.exe on the default backend (hcsshim's hcn and

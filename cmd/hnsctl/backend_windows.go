@@ -7,18 +7,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	hcsshim "github.com/Microsoft/hcsshim/hcn"
 	"golang.org/x/sys/windows"
 
 	"github.com/calico-win/cni/hns"
 	"github.com/calico-win/cni/hns/hcn"
+	"github.com/calico-win/cni/hns/sim"
 )
 
-// openBackend opens the host's HNS, read-only: lookups go through the
-// plugin's adapter (hns/hcn), listings through hcsshim's hcn directly, and
-// every change is refused. --dir is ignored.
-func openBackend(string) (backend, error) {
+// openBackend opens the HNS calico.exe would use: the simulator with
+// CALICO_HNS_BACKEND=sim or an explicit --dir, else the host's HNS,
+// read-only: lookups go through the plugin's adapter (hns/hcn), listings
+// through hcsshim's hcn directly, and every change is refused.
+func openBackend(dir string) (backend, error) {
+	if dir != "" || os.Getenv(sim.BackendEnv) == "sim" {
+		return openSim(dir)
+	}
 	// hcsshim panics when computenetwork.dll is missing; fail cleanly instead.
 	if err := windows.NewLazySystemDLL("computenetwork.dll").Load(); err != nil {
 		return nil, fmt.Errorf("HNS v2 API unavailable (is the Containers feature installed?): %w", err)

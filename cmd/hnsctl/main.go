@@ -1,6 +1,7 @@
 // Command hnsctl inspects and drives an HNS: on Linux the simulator
 // (hns/sim) in the directory given by --dir or $CALICO_HNS_SIM_DIR, on
-// Windows the host's real HNS, read-only.
+// Windows the host's real HNS, read-only, or the simulator as calico.exe
+// uses it (CALICO_HNS_BACKEND=sim, or --dir).
 //
 // It sets up what tests need (the "Calico" network as calico-node creates
 // it, remote endpoints, namespaces as containerd creates them), arms faults
@@ -110,7 +111,10 @@ func printUsage(w io.Writer) {
 
 On Linux hnsctl drives the HNS simulator whose state is in --dir (default
 $CALICO_HNS_SIM_DIR, else /var/run/calico-win/hns-sim or a per-user temporary
-directory); on Windows it lists the host's HNS objects and changes nothing.
+directory). On Windows it lists the host's HNS objects and changes nothing,
+unless --dir is given or CALICO_HNS_BACKEND=sim (as for calico.exe): then it
+drives the simulator (default $CALICO_HNS_SIM_DIR, else
+c:\CalicoWindows\hns-sim).
 
 Commands:
 `)

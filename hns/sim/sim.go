@@ -19,6 +19,10 @@ import (
 // DirEnv names the environment variable that selects the state directory.
 const DirEnv = "CALICO_HNS_SIM_DIR"
 
+// BackendEnv names the environment variable with which the Windows builds
+// (calico.exe, hnsctl.exe) use the simulator instead of real HNS: "sim".
+const BackendEnv = "CALICO_HNS_BACKEND"
+
 // Sim is a simulated HNS backed by a state directory. It implements
 // hns.Client; several Sims (in one process or many) opening the same
 // directory share one HNS. A Sim holds no open files between calls.
@@ -139,18 +143,26 @@ func Open(dir string, opts ...Option) (*Sim, error) {
 // Dir returns the state directory.
 func (s *Sim) Dir() string { return s.st.dir }
 
-// DefaultDir returns $CALICO_HNS_SIM_DIR if set, else
-// /var/run/calico-win/hns-sim when it can be created and written, else a
-// per-user directory under the system temporary directory.
+// DefaultDir returns $CALICO_HNS_SIM_DIR if set. Else, on Windows,
+// c:\CalicoWindows\hns-sim, beside the plugin's state files, the same for
+// every process of the node (a per-user temporary directory if it cannot be
+// written); elsewhere /var/run/calico-win/hns-sim when it can be created and
+// written, else a per-user directory under the system temporary directory.
 func DefaultDir() string {
 	if d := os.Getenv(DirEnv); d != "" {
 		return d
 	}
-	if runtime.GOOS != "windows" {
-		const system = "/var/run/calico-win/hns-sim"
+	if runtime.GOOS == "windows" {
+		const system = `c:\CalicoWindows\hns-sim`
 		if writable(system) {
 			return system
 		}
+		// %TEMP% is per user already (os.Getuid is -1 on Windows).
+		return filepath.Join(os.TempDir(), "calico-win-hns-sim")
+	}
+	const system = "/var/run/calico-win/hns-sim"
+	if writable(system) {
+		return system
 	}
 	return filepath.Join(os.TempDir(), "calico-win-hns-sim-"+strconv.Itoa(os.Getuid()))
 }
