@@ -31,20 +31,7 @@ func L2BridgeNetwork(spec L2BridgeSpec) *hns.Network {
 	if sp.AdapterName == "" {
 		sp.AdapterName = "Ethernet"
 	}
-	n := &hns.Network{
-		Name: sp.Name,
-		Type: "L2Bridge",
-		Ipams: []hns.Ipam{{Type: "Static", Subnets: []hns.Subnet{{
-			IpAddressPrefix: sp.Subnet.String(),
-			Routes:          []hns.Route{{NextHop: sp.Gateway.String(), DestinationPrefix: "0.0.0.0/0"}},
-		}}}},
-		Policies:      []hns.Policy{hns.NewPolicy(hns.NetAdapterNameSetting{NetworkAdapterName: sp.AdapterName})},
-		SchemaVersion: hns.V2,
-	}
-	if sp.ManagementIP.IsValid() {
-		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: sp.ManagementIP.String()}))
-	}
-	return n
+	return staticNetwork(sp.Name, "L2Bridge", sp.Subnet, sp.Gateway, sp.ManagementIP, sp.AdapterName)
 }
 
 // SetupL2Bridge creates the network calico-node creates in BGP mode, its

@@ -45,19 +45,27 @@ func (sp OverlaySpec) withDefaults() OverlaySpec {
 func OverlayNetwork(spec OverlaySpec) *hns.Network {
 	sp := spec.withDefaults()
 	vsid := hns.NewSubnetPolicy(hns.VSIDSetting{IsolationId: sp.VNI})
+	return staticNetwork(sp.Name, "Overlay", sp.Subnet, sp.Gateway, sp.ManagementIP, sp.AdapterName, vsid)
+}
+
+// staticNetwork is the create request calico-node sends for a network of
+// typ: one static subnet with its default route (and subnetPolicies), the
+// adapter name and, standing for the adapter's address, a ProviderAddress
+// policy when mgmt is set.
+func staticNetwork(name, typ string, subnet netip.Prefix, gw, mgmt netip.Addr, adapter string, subnetPolicies ...json.RawMessage) *hns.Network {
 	n := &hns.Network{
-		Name: sp.Name,
-		Type: "Overlay",
+		Name: name,
+		Type: typ,
 		Ipams: []hns.Ipam{{Type: "Static", Subnets: []hns.Subnet{{
-			IpAddressPrefix: sp.Subnet.String(),
-			Routes:          []hns.Route{{NextHop: sp.Gateway.String(), DestinationPrefix: "0.0.0.0/0"}},
-			Policies:        []json.RawMessage{vsid},
+			IpAddressPrefix: subnet.String(),
+			Routes:          []hns.Route{{NextHop: gw.String(), DestinationPrefix: "0.0.0.0/0"}},
+			Policies:        subnetPolicies,
 		}}}},
-		Policies:      []hns.Policy{hns.NewPolicy(hns.NetAdapterNameSetting{NetworkAdapterName: sp.AdapterName})},
+		Policies:      []hns.Policy{hns.NewPolicy(hns.NetAdapterNameSetting{NetworkAdapterName: adapter})},
 		SchemaVersion: hns.V2,
 	}
-	if sp.ManagementIP.IsValid() {
-		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: sp.ManagementIP.String()}))
+	if mgmt.IsValid() {
+		n.Policies = append(n.Policies, hns.NewPolicy(hns.ProviderAddressSetting{ProviderAddress: mgmt.String()}))
 	}
 	return n
 }

@@ -7,10 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
-	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -53,29 +50,9 @@ func (s *Server) CertKubeconfig(t testing.TB, user, role string, rules []Rule) s
 	if len(rules) > 0 && len(rules[0].Resources) > 0 {
 		s.waitAllowed(t, user, rules[0])
 	}
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: kastest
-  cluster:
-    server: %s
-    certificate-authority-data: %s
-users:
-- name: %s
-  user:
-    client-certificate-data: %s
-    client-key-data: %s
-contexts:
-- name: kastest
-  context: {cluster: kastest, user: %s}
-current-context: kastest
-`, s.url, base64.StdEncoding.EncodeToString(s.pki.caPEM), user,
-		base64.StdEncoding.EncodeToString(certPEM), base64.StdEncoding.EncodeToString(keyPEM), user)
-	path := filepath.Join(s.dir, "kubeconfig-"+user+"-"+fmt.Sprint(time.Now().UnixNano()))
-	if err := os.WriteFile(path, []byte(kc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return s.writeKubeconfig(t, user,
+		"client-certificate-data: "+base64.StdEncoding.EncodeToString(certPEM),
+		"client-key-data: "+base64.StdEncoding.EncodeToString(keyPEM))
 }
 
 // clientCert is a client certificate for user (its CN), valid for a day.

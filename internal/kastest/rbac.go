@@ -102,6 +102,14 @@ func (s *Server) AdminKubeconfig(t testing.TB) string {
 // be anything, to test refusals) and returns its path.
 func (s *Server) WriteKubeconfig(t testing.TB, name, token string) string {
 	t.Helper()
+	return s.writeKubeconfig(t, name, "token: "+token)
+}
+
+// writeKubeconfig writes a kubeconfig for this server in which user name
+// authenticates with the user fields given (one "key: value" per line),
+// and returns its path.
+func (s *Server) writeKubeconfig(t testing.TB, name string, user ...string) string {
+	t.Helper()
 	kc := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -112,12 +120,12 @@ clusters:
 users:
 - name: %s
   user:
-    token: %s
+    %s
 contexts:
 - name: kastest
   context: {cluster: kastest, user: %s}
 current-context: kastest
-`, s.url, base64.StdEncoding.EncodeToString(s.pki.caPEM), name, token, name)
+`, s.url, base64.StdEncoding.EncodeToString(s.pki.caPEM), name, strings.Join(user, "\n    "), name)
 	path := filepath.Join(s.dir, "kubeconfig-"+name+"-"+fmt.Sprint(time.Now().UnixNano()))
 	if err := os.WriteFile(path, []byte(kc), 0o600); err != nil {
 		t.Fatal(err)
