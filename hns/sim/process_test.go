@@ -176,52 +176,9 @@ func TestConcurrentProcesses(t *testing.T) {
 // that no temporary file was left behind.
 func checkConsistency(t *testing.T, s *Sim) {
 	t.Helper()
-	ctx := context.Background()
-	eps, err := s.ListEndpoints(ctx)
-	check(t, "ListEndpoints", err)
-	byID := map[string]hns.Endpoint{}
-	for _, e := range eps {
-		byID[e.Id] = e
-		if _, err := os.Stat(s.st.path(membersDir, e.HostComputeNetwork, e.Id)); err != nil {
-			t.Errorf("endpoint %s is not a member of its network: %v", e.Id, err)
-		}
-		for _, c := range e.IpConfigurations {
-			holder, err := s.st.ipHolder(e.HostComputeNetwork, netip.MustParseAddr(c.IpAddress))
-			if err != nil || holder != e.Id {
-				t.Errorf("address %s of %s is indexed to %q (%v)", c.IpAddress, e.Id, holder, err)
-			}
-		}
-		ids, err := s.st.idsByName(endpointNames, e.Name)
-		if err != nil || !containsString(ids, e.Id) {
-			t.Errorf("name index of %q = %v (%v), misses %s", e.Name, ids, err, e.Id)
-		}
-	}
-	indexed := 0
-	nets, err := s.ListNetworks(ctx)
-	check(t, "ListNetworks", err)
-	for _, n := range nets {
-		names, err := listNames(s.st.path(ipsDir, n.Id))
-		check(t, "list ips", err)
-		for _, name := range names {
-			b, err := os.ReadFile(s.st.path(ipsDir, n.Id, name))
-			if _, ok := byID[string(b)]; err != nil || !ok {
-				t.Errorf("address index %s points at missing endpoint %q", name, b)
-			}
-			indexed++
-		}
-	}
-	if indexed != len(eps) {
-		t.Errorf("%d addresses indexed for %d single-address endpoints", indexed, len(eps))
-	}
-	nss, err := s.ListNamespaces(ctx)
-	check(t, "ListNamespaces", err)
-	for _, ns := range nss {
-		for _, r := range ns.Resources {
-			id, _ := endpointResource(r)
-			if e, ok := byID[id]; !ok || e.HostComputeNamespace != ns.Id {
-				t.Errorf("namespace %s lists endpoint %s, which is in %q", ns.Id, id, e.HostComputeNamespace)
-			}
-		}
+	byID, indexed := checkWhole(t, s, "after the processes")
+	if indexed != len(byID) {
+		t.Errorf("%d addresses indexed for %d single-address endpoints", indexed, len(byID))
 	}
 	var live []os.FileInfo
 	filepath.WalkDir(s.Dir(), func(path string, d fs.DirEntry, err error) error {
@@ -254,13 +211,4 @@ func checkConsistency(t *testing.T, s *Sim) {
 			}
 		}
 	}
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
