@@ -23,24 +23,6 @@ func raceEndpoint(containerID, uid, ip string) datastore.WorkloadEndpoint {
 	}
 }
 
-// podAnnotations reads the pod's CNI annotations as the administrator.
-func podAnnotations(t testing.TB, srv *kastest.Server) map[string]string {
-	t.Helper()
-	var p struct {
-		Metadata struct {
-			Annotations map[string]string `json:"annotations"`
-		} `json:"metadata"`
-	}
-	srv.Object(t, "/api/v1/namespaces/default/pods/web-0", &p)
-	out := map[string]string{}
-	for _, k := range []string{AnnotationPodIP, AnnotationPodIPs, AnnotationContainerID} {
-		if v, ok := p.Metadata.Annotations[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // TestRecreatedPodIntegration: a pod deleted and recreated under the same
 // name while the old sandbox's ADD is in flight. The old sandbox's writes
 // are conditioned on the old pod instance, so its ADD never writes its
@@ -68,7 +50,7 @@ func TestRecreatedPodIntegration(t *testing.T) {
 			if !errors.Is(err, ErrPodGone) || !errors.Is(err, datastore.ErrNotFound) {
 				t.Errorf("the old sandbox's ADD: %v, want ErrPodGone", err)
 			}
-			if got := podAnnotations(t, srv); len(got) != 0 {
+			if got := calicoAnnotations(t, srv); len(got) != 0 {
 				t.Fatalf("the old sandbox's ADD wrote on the new pod: %v", got)
 			}
 			// The new sandbox's ADD.
@@ -78,7 +60,7 @@ func TestRecreatedPodIntegration(t *testing.T) {
 				t.Fatalf("the new sandbox's ADD: %v", err)
 			}
 			want := map[string]string{AnnotationPodIP: "10.244.0.6/32", AnnotationPodIPs: "10.244.0.6/32", AnnotationContainerID: "new-sandbox"}
-			storetest.SameJSON(t, "after the new ADD", podAnnotations(t, srv), want)
+			storetest.SameJSON(t, "after the new ADD", calicoAnnotations(t, srv), want)
 		})
 	}
 	t.Run("old sandbox's DEL", func(t *testing.T) {
@@ -103,7 +85,7 @@ func TestRecreatedPodIntegration(t *testing.T) {
 			t.Errorf("the old sandbox's DEL: %v, want ErrNotFound (its endpoint is gone with its pod)", err)
 		}
 		want := map[string]string{AnnotationPodIP: "10.244.0.6/32", AnnotationPodIPs: "10.244.0.6/32", AnnotationContainerID: "new-sandbox"}
-		storetest.SameJSON(t, "after the old DEL", podAnnotations(t, srv), want)
+		storetest.SameJSON(t, "after the old DEL", calicoAnnotations(t, srv), want)
 	})
 }
 
@@ -189,7 +171,7 @@ func TestEndpointLostReplyIntegration(t *testing.T) {
 		t.Errorf("ADD's write with its reply lost: %v", err)
 	}
 	want := map[string]string{AnnotationPodIP: "10.244.0.5/32", AnnotationPodIPs: "10.244.0.5/32", AnnotationContainerID: "sandbox"}
-	storetest.SameJSON(t, "after the ADD", podAnnotations(t, srv), want)
+	storetest.SameJSON(t, "after the ADD", calicoAnnotations(t, srv), want)
 	p.Clear()
 	w, err := s.GetWorkloadEndpoint(testCtx(t), raceKey)
 	if err != nil {
@@ -200,7 +182,7 @@ func TestEndpointLostReplyIntegration(t *testing.T) {
 		t.Errorf("DEL's write with its reply lost: %v", err)
 	}
 	want[AnnotationPodIP], want[AnnotationPodIPs] = "", ""
-	storetest.SameJSON(t, "after the DEL", podAnnotations(t, srv), want)
+	storetest.SameJSON(t, "after the DEL", calicoAnnotations(t, srv), want)
 	if rule.Fired() != 2 {
 		t.Errorf("the fault fired %d times, want 2", rule.Fired())
 	}
