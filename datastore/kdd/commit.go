@@ -127,6 +127,13 @@ func (s *Store) apply(ctx context.Context, c datastore.Change, j *journal) error
 			return err
 		}
 	}
+	if d := singleDelete(c); d != nil {
+		if err := remove(ctx, j, d.r, d.name, d.rev); err != nil {
+			return err
+		}
+		j.committed = true
+		return nil
+	}
 	for _, m := range append(append(blockDeletes, handleDeletes...), affinityDeletes...) {
 		if err := m(ctx); err != nil {
 			return err
@@ -134,6 +141,57 @@ func (s *Store) apply(ctx context.Context, c datastore.Change, j *journal) error
 	}
 	j.committed = true
 	return j.removeMarked(ctx)
+}
+
+// deletion names the one object a Change deletes.
+type deletion struct {
+	r         k8s.Resource
+	name, rev string
+}
+
+// singleDelete is the deletion of a Change that deletes exactly one object,
+// at a known revision (a release: its handle), or nil. Such a delete needs
+// no soft-delete mark: Calico marks first so that several deletions look
+// done at once to readers, and because its client sends no
+// compare-and-delete; a DELETE with a resourceVersion precondition is one,
+// and leaves readers the same states (the object at rev, or gone). That is
+// one request instead of two.
+func singleDelete(c datastore.Change) *deletion {
+	var ds []deletion
+	for _, w := range c.Affinities {
+		if w.Op == datastore.Delete {
+			ds = append(ds, deletion{blockAffinities, affinityObject(w.Value, false).Metadata.Name, w.Rev})
+		}
+	}
+	for _, w := range c.Handles {
+		if w.Op == datastore.Delete {
+			ds = append(ds, deletion{ipamHandles, handleObject(w.Value, false).Metadata.Name, w.Rev})
+		}
+	}
+	for _, w := range c.Blocks {
+		if w.Op == datastore.Delete {
+			ds = append(ds, deletion{ipamBlocks, blockObject(w.Value, false).Metadata.Name, w.Rev})
+		}
+	}
+	if len(ds) != 1 || ds[0].rev == "" {
+		return nil
+	}
+	return &ds[0]
+}
+
+// remove deletes name on the condition that it is still at rev. A lost
+// reply is resolved by reading: gone means applied; still at rev means not
+// applied, and the DELETE is sent once more; anything else is unresolved.
+func remove(ctx context.Context, j *journal, r k8s.Resource, name, rev string) error {
+	s := j.s
+	err := s.c.Delete(ctx, r, name, k8s.Preconditions{ResourceVersion: rev})
+	if err != nil && unknownOutcome(err) {
+		err = resolveDelete(ctx, s, r, name, rev, err)
+	}
+	if err != nil {
+		j.unresolved = errors.Is(err, errUnresolved)
+	}
+	return err
 }
 
 // write creates o (Create) or replaces it at rev (Update) and records it in

@@ -22,7 +22,7 @@ import (
 // handle; after the DELs, nothing is held and no affinity or block is
 // orphaned.
 func TestLostReplySweepIntegration(t *testing.T) {
-	const writes = 17 // the lifecycle's writes: 4 for the claim, 2 per other ADD, 3 per DEL
+	const writes = 14 // the lifecycle's writes: 4 for the claim, 2 per other ADD, 2 per DEL
 	leaked := 0
 	for _, fault := range []faultproxy.Fault{faultproxy.DropReply, faultproxy.HoldReply} {
 		for n := 1; n <= writes; n++ {

@@ -41,9 +41,12 @@ func TestLostReplyIntegration(t *testing.T) {
 		{"ADD first block create lands", 0, add, func() *faultproxy.Rule {
 			return faultproxy.Match(http.MethodPost, `/ipamblocks$`, faultproxy.HoldReply)
 		}},
-		{"DEL handle deletion mark lands", 1, del, func() *faultproxy.Rule {
-			r := faultproxy.Match(http.MethodPut, `/ipamhandles/`, faultproxy.DropReply)
-			r.Body = `"deleted":true`
+		{"DEL handle deletion lands", 1, del, func() *faultproxy.Rule {
+			// The handle's requests: the release's read, its conditional
+			// DELETE (faulted), then the read that resolves it (faulted
+			// too when the repeat is lost).
+			r := faultproxy.Match("", `/ipamhandles/net\.beforea$`, faultproxy.DropReply)
+			r.Nth = 2
 			return r
 		}},
 	} {

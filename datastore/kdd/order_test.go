@@ -67,7 +67,6 @@ func testCommitOrder(t *testing.T, crds kastest.CRDSet) {
 			}
 		}, []string{
 			"MODIFIED ipamblocks deleted=false",
-			"MODIFIED ipamhandles deleted=true",
 			"DELETED ipamhandles",
 		}},
 		{"everything deleted", func(seeded *datastore.Snapshot) datastore.Change {

@@ -113,3 +113,27 @@ func sameSpec[S any](a, b S) bool {
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
+
+// resolveDelete finds out whether a conditional DELETE at rev whose reply
+// was lost (cause) was applied: the object gone means it was; the object
+// still at rev means it was not, and it is sent again.
+func resolveDelete(ctx context.Context, s *Store, r k8s.Resource, name, rev string, cause error) error {
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
+	var cur struct {
+		Metadata meta `json:"metadata"`
+	}
+	err := s.c.Get(ctx, r, name, &cur)
+	switch {
+	case errors.Is(err, datastore.ErrNotFound):
+		return nil
+	case err == nil && cur.Metadata.ResourceVersion == rev:
+		err = s.c.Delete(ctx, r, name, k8s.Preconditions{ResourceVersion: rev})
+		if err == nil || errors.Is(err, datastore.ErrNotFound) {
+			return nil
+		}
+	case err == nil:
+		err = fmt.Errorf("it is now at revision %s", cur.Metadata.ResourceVersion)
+	}
+	return fmt.Errorf("%w: %w: delete of %s %s: %w (then: %w)", datastore.ErrUnavailable, errUnresolved, r.Plural, name, cause, err)
+}

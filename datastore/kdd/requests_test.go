@@ -70,7 +70,7 @@ func testRequests(t *testing.T, crds kastest.CRDSet) {
 			snap, err = s.Read(testCtx(t), datastore.Query{Handles: []string{"Calico.second"}, Blocks: []netip.Prefix{goldenBlock}})
 			return err
 		}},
-		{"Commit of a release (block, handle marked, handle removed)", 3, 1, func() error {
+		{"Commit of a release (block, then the handle deleted at its revision)", 2, 1, func() error {
 			b, h := snap.Blocks[goldenBlock], snap.Handles["Calico.second"]
 			b.Value.SequenceNumber++
 			return s.Commit(testCtx(t), datastore.Change{
