@@ -83,6 +83,11 @@ type Change struct {
 	Affinities []Write[Affinity]
 	Handles    []Write[Handle]
 	Blocks     []Write[Block]
+	// Written, when the caller sets it, receives after a successful Commit
+	// the blocks it created or updated as the datastore now holds them, at
+	// their new revision, so that the caller can keep a copy instead of
+	// reading them again. A backend that cannot tell leaves a block out.
+	Written map[netip.Prefix]Versioned[Block]
 }
 
 // IPAMStore is what the IPAM algorithm needs of a datastore.

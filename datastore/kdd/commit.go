@@ -2,6 +2,7 @@ package kdd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -45,7 +46,7 @@ func (s *Store) Commit(ctx context.Context, c datastore.Change) error {
 	if err := checkDistinct(c); err != nil {
 		return err
 	}
-	j := &journal{s: s}
+	j := &journal{s: s, written: c.Written}
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
 	err := s.apply(wctx, c, j)
@@ -201,14 +202,16 @@ func write[S any](ctx context.Context, j *journal, r k8s.Resource, o object[S], 
 	if op == datastore.Update && rev == "" {
 		return fmt.Errorf("update of %s %s needs the revision it was read at", o.Kind, o.Metadata.Name)
 	}
-	got, err := send(ctx, j.s, r, o, op, rev)
+	got, raw, err := sendRaw(ctx, j.s, r, o, op, rev)
 	if err != nil && unknownOutcome(err) {
+		raw = nil // resolved by reading: the block as written is not kept
 		got, _, err = resolve(ctx, j.s, r, o, op, rev, err)
 	}
 	if err != nil {
 		j.unresolved = errors.Is(err, errUnresolved)
 		return err
 	}
+	j.wrote(r, raw)
 	if op == datastore.Create {
 		j.created(r, got)
 	} else {
@@ -219,22 +222,36 @@ func write[S any](ctx context.Context, j *journal, r k8s.Resource, o object[S], 
 
 // send is one write of o: a create, or a replace conditional on rev.
 func send[S any](ctx context.Context, s *Store, r k8s.Resource, o object[S], op datastore.Op, rev string) (meta, error) {
+	m, _, err := sendRaw(ctx, s, r, o, op, rev)
+	return m, err
+}
+
+// sendRaw is send, also returning the object as the server stored it.
+func sendRaw[S any](ctx context.Context, s *Store, r k8s.Resource, o object[S], op datastore.Op, rev string) (meta, json.RawMessage, error) {
+	var raw json.RawMessage
+	var err error
+	switch op {
+	case datastore.Create:
+		err = s.c.Create(ctx, r, o, &raw)
+		if errors.Is(err, datastore.ErrExists) && s.clearMarked(ctx, r, o.Metadata.Name) {
+			err = s.c.Create(ctx, r, o, &raw)
+		}
+	case datastore.Update:
+		o.Metadata.ResourceVersion = rev
+		err = s.c.Update(ctx, r, o.Metadata.Name, o, &raw)
+	default:
+		return meta{}, nil, fmt.Errorf("unknown write op %d for %s %s", op, o.Kind, o.Metadata.Name)
+	}
+	if err != nil {
+		return meta{}, nil, err
+	}
 	var got struct {
 		Metadata meta `json:"metadata"`
 	}
-	switch op {
-	case datastore.Create:
-		err := s.c.Create(ctx, r, o, &got)
-		if errors.Is(err, datastore.ErrExists) && s.clearMarked(ctx, r, o.Metadata.Name) {
-			err = s.c.Create(ctx, r, o, &got)
-		}
-		return got.Metadata, err
-	case datastore.Update:
-		o.Metadata.ResourceVersion = rev
-		err := s.c.Update(ctx, r, o.Metadata.Name, o, &got)
-		return got.Metadata, err
+	if err := json.Unmarshal(raw, &got); err != nil {
+		return meta{}, nil, fmt.Errorf("decoding the answer to the write of %s %s: %w", o.Kind, o.Metadata.Name, err)
 	}
-	return meta{}, fmt.Errorf("unknown write op %d for %s %s", op, o.Kind, o.Metadata.Name)
+	return got.Metadata, raw, nil
 }
 
 // mark is the first step of Calico's soft delete: the object rewritten with

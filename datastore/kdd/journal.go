@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/internal/k8s"
@@ -23,6 +24,26 @@ type journal struct {
 	unresolved bool
 	// irreversible: a write cannot be undone (an object marked is gone).
 	irreversible bool
+	// written is the Change's Written: the blocks as the server stored them.
+	written map[netip.Prefix]datastore.Versioned[datastore.Block]
+}
+
+// wrote records a block as the server stored it (raw, the answer to its
+// write) in written, when the caller asked for it. A block that cannot be
+// decoded is left out: the caller then reads it.
+func (j *journal) wrote(r k8s.Resource, raw json.RawMessage) {
+	if j.written == nil || r != ipamBlocks || raw == nil {
+		return
+	}
+	o, err := decode[blockSpec](r, raw)
+	if err != nil {
+		return
+	}
+	b, err := toBlock(o)
+	if err != nil {
+		return
+	}
+	j.written[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
 }
 
 // entry is one object the Commit wrote.

@@ -50,6 +50,13 @@ func (s *Store) Commit(ctx context.Context, c datastore.Change) error {
 	for _, f := range apply {
 		f(rev)
 	}
+	if c.Written != nil {
+		for _, w := range c.Blocks {
+			if w.Op != datastore.Delete {
+				c.Written[w.Value.CIDR] = datastore.Versioned[datastore.Block]{Value: mustClone(w.Value), Rev: rev}
+			}
+		}
+	}
 	return nil
 }
 

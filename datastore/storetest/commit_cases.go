@@ -165,3 +165,40 @@ func testCommitAtomic(t *testing.T, s datastore.Store, seed Seeder) {
 	}
 	SameJSON(t, "block after failed Change", after.Blocks[blockA].Value, snap.Blocks[blockA].Value)
 }
+
+// testCommitWritten: a Change's Written gets the blocks it created or
+// updated exactly as a Read then finds them (value and revision), and a
+// further update at that revision succeeds: a caller may keep that copy
+// instead of reading the block again. A backend may leave a block out.
+func testCommitWritten(t *testing.T, s datastore.Store, _ Seeder) {
+	b := newBlock(blockA, "node1")
+	allocate(&b, "k8s-pod-network.c1")
+	created := map[netip.Prefix]datastore.Versioned[datastore.Block]{}
+	commit(t, s, datastore.Change{
+		Handles: []datastore.Write[datastore.Handle]{create(newHandle("k8s-pod-network.c1", map[string]int{blockA.String(): 1}))},
+		Blocks:  []datastore.Write[datastore.Block]{create(b)},
+		Written: created,
+	})
+	check := func(what string, written map[netip.Prefix]datastore.Versioned[datastore.Block]) (datastore.Versioned[datastore.Block], bool) {
+		t.Helper()
+		w, ok := written[blockA]
+		if !ok {
+			t.Logf("%s: this backend does not report written blocks", what)
+			return w, false
+		}
+		got := read(t, s, datastore.Query{Blocks: []netip.Prefix{blockA}}).Blocks[blockA]
+		if w.Rev != got.Rev {
+			t.Errorf("%s: Written has revision %q, a Read finds %q", what, w.Rev, got.Rev)
+		}
+		SameJSON(t, what, w.Value, got.Value)
+		return w, true
+	}
+	w, ok := check("created block", created)
+	if !ok {
+		return
+	}
+	allocate(&w.Value, "k8s-pod-network.c2")
+	updated := map[netip.Prefix]datastore.Versioned[datastore.Block]{}
+	commit(t, s, datastore.Change{Blocks: []datastore.Write[datastore.Block]{update(w.Value, w.Rev)}, Written: updated})
+	check("updated block", updated)
+}

@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ReadAffinitiesOfOneHost", testReadAffinities},
 		{"CommitCreateReadBack", testCommitCreate},
 		{"CommitUpdate", testCommitUpdate},
+		{"CommitWritten", testCommitWritten},
 		{"CommitStaleRevConflicts", testCommitStale},
 		{"CommitCreateExisting", testCommitCreateExisting},
 		{"CommitMissingTarget", testCommitMissing},
