@@ -33,7 +33,7 @@ func (a *Allocator) releaseUnselected(ctx context.Context, p *plan) {
 	if len(c.Blocks) == 0 {
 		return
 	}
-	if err := a.Store.Commit(ctx, c); err != nil {
+	if err := a.commit(ctx, c); err != nil {
 		slog.Warn("could not release blocks whose pool no longer selects this node", "err", err)
 	}
 }
@@ -90,7 +90,7 @@ func (a *Allocator) ensureConsistentAffinity(ctx context.Context, snap *datastor
 				c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Delete, Value: af.Value, Rev: af.Rev})
 			}
 		}
-		if err := a.Store.Commit(ctx, c); err != nil {
+		if err := a.commit(ctx, c); err != nil {
 			slog.Warn("could not release the affinity of an emptied block", "block", b.CIDR, "err", err)
 			continue
 		}

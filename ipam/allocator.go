@@ -37,12 +37,15 @@ type Allocator struct {
 	// block is read with the first round trip, so a steady-state assignment
 	// needs no second read. A stale hint costs nothing but that one key.
 	Hint BlockHint
-}
+	// CopyBlock makes the Hint keep a copy of its block, as this node last
+	// wrote or read it, which stands in for reading the block; and the time
+	// its affinity was last seen confirmed, which for affinityTrust stands
+	// in for reading that (hint.go). It is for a datastore where each
+	// object read is a request of its own (Kubernetes); on etcd they ride
+	// in the first read's transaction anyway.
+	CopyBlock bool
 
-// BlockHint stores one block CIDR between processes (a node-local file).
-type BlockHint interface {
-	Load() netip.Prefix
-	Store(netip.Prefix)
+	hs *hintState // during a locked session (hint.go)
 }
 
 // Request is one address request.
@@ -75,6 +78,10 @@ type Assignment struct {
 	Existing bool
 	// Snapshot is the first read, including what the caller added to it.
 	Snapshot *datastore.Snapshot
+
+	// affinitySeen: the block's affinity was read confirmed, or confirmed
+	// or created by the assignment's write.
+	affinitySeen bool
 }
 
 func (a *Allocator) now() time.Time {
@@ -98,28 +105,34 @@ func (a *Allocator) lock(ctx context.Context) (func(), error) {
 // A steady-state assignment costs three round trips: read, read the blocks,
 // commit the block and handle together.
 func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Query) (*Assignment, error) {
-	unlock, err := a.lock(ctx)
+	end, err := a.session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer end()
 	var first *datastore.Snapshot
-	var hint netip.Prefix
-	if a.Hint != nil {
-		hint = a.Hint.Load()
-	}
+	hint := a.hs.h.CIDR
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		q := extra
 		q.Config, q.Pools, q.Reservations, q.Node = true, true, true, a.Host
+		var copied *datastore.Versioned[datastore.Block]
+		trusted := false
 		if hint.IsValid() && !req.IP.IsValid() {
 			// Optimistic: read only the hinted block and its affinity
-			// (one more key in the same read). The block's affinity field
-			// says whose it is; the affinity's state, whether it must be
+			// (one more key in the same read), or take them from the
+			// hint's copy (CopyBlock). The block's affinity field says
+			// whose it is; the affinity's state, whether it must be
 			// confirmed. The handle is created, not read (a handle that
 			// exists fails the create, and the next attempt reads
 			// everything).
-			q.Blocks = append(slices.Clone(extra.Blocks), hint)
-			q.Affinities, q.AffinityCIDRs = a.Host, []netip.Prefix{hint}
+			if b, ok := a.blockCopy(hint); ok {
+				copied = &b
+			} else {
+				q.Blocks = append(slices.Clone(extra.Blocks), hint)
+			}
+			if trusted = a.affinityTrusted(hint); !trusted {
+				q.Affinities, q.AffinityCIDRs = a.Host, []netip.Prefix{hint}
+			}
 		} else {
 			hint = netip.Prefix{}
 			q.Affinities, q.AffinityCIDRs = a.Host, nil
@@ -128,6 +141,9 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 		snap, err := a.Store.Read(ctx, q)
 		if err != nil {
 			return nil, err
+		}
+		if copied != nil || trusted {
+			snap = a.withCopies(snap, copied, trusted, hint)
 		}
 		if first == nil {
 			first = snap
@@ -159,9 +175,7 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 			return nil, err
 		}
 		asg.Snapshot = first
-		if a.Hint != nil && asg.Block != hint {
-			a.Hint.Store(asg.Block)
-		}
+		a.noteAssigned(asg)
 		return asg, nil
 	}
 	return nil, fmt.Errorf("assigning an address for %s: %w after %d attempts", req.HandleID, datastore.ErrConflict, maxAttempts)

@@ -90,10 +90,10 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 		confirmed.State = datastore.AffinityConfirmed
 		c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev})
 	}
-	if err := a.Store.Commit(ctx, c); err != nil {
+	if err := a.commit(ctx, c); err != nil {
 		return nil, err
 	}
-	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool}, nil
+	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool, affinitySeen: af.Rev != ""}, nil
 }
 
 // assignFromHint allocates from the hinted block when the first read shows
@@ -212,11 +212,11 @@ func (a *Allocator) claim(ctx context.Context, p *plan, cidr netip.Prefix, pool 
 		}
 	}
 	c.Blocks = []datastore.Write[datastore.Block]{bw}
-	if err := a.Store.Commit(ctx, c); err != nil {
+	if err := a.commit(ctx, c); err != nil {
 		return nil, err
 	}
 	slog.Info("claimed IPAM block", "block", blk.CIDR, "host", a.Host, "reclaimed", old != nil)
-	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool}, nil
+	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool, affinitySeen: true}, nil
 }
 
 // assignIP assigns exactly p.req.IP (CNI_ARGS IP=).
@@ -259,7 +259,7 @@ func (a *Allocator) assignIP(ctx context.Context, p *plan) (*Assignment, error) 
 		Handles: []datastore.Write[datastore.Handle]{p.handleWrite(cidr)},
 		Blocks:  []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
 	}
-	if err := a.Store.Commit(ctx, c); err != nil {
+	if err := a.commit(ctx, c); err != nil {
 		return nil, err
 	}
 	return &Assignment{Addr: addr, Block: cidr, Pool: *pool}, nil

@@ -82,7 +82,7 @@ func BenchmarkAssignLoaded(b *testing.B) {
 	b.ReportMetric(float64(loaded[len(loaded)/2])/float64(empty[len(empty)/2]), "loaded/empty")
 }
 
-type memHint struct{ p netip.Prefix }
+type memHint struct{ h Hint }
 
-func (m *memHint) Load() netip.Prefix   { return m.p }
-func (m *memHint) Store(p netip.Prefix) { m.p = p }
+func (m *memHint) Load() Hint   { return m.h }
+func (m *memHint) Store(h Hint) { m.h = h }

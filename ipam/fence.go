@@ -66,7 +66,7 @@ func (a *Allocator) fence(ctx context.Context, snap *datastore.Snapshot, handles
 	// Each block's fence stands alone, so a host with more blocks than one
 	// transaction may write is fenced in several.
 	for batch := range slices.Chunk(ws, gcBatch) {
-		if err := a.Store.Commit(ctx, datastore.Change{Blocks: batch}); err != nil {
+		if err := a.commit(ctx, datastore.Change{Blocks: batch}); err != nil {
 			return nil, err
 		}
 	}

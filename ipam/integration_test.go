@@ -255,10 +255,10 @@ func TestNoNodeIsRetryableIntegration(t *testing.T) {
 	}
 }
 
-type memHint struct{ p netip.Prefix }
+type memHint struct{ h ipam.Hint }
 
-func (m *memHint) Load() netip.Prefix   { return m.p }
-func (m *memHint) Store(p netip.Prefix) { m.p = p }
+func (m *memHint) Load() ipam.Hint   { return m.h }
+func (m *memHint) Store(h ipam.Hint) { m.h = h }
 
 // Steady state with the block hint: one read, one commit. Without a hint:
 // read, read blocks, commit. Release: three.
@@ -288,7 +288,7 @@ func TestRoundTripsIntegration(t *testing.T) {
 		t.Errorf("steady-state assign with the hint took %d round trips, want 2", n)
 	}
 	// A stale hint (a block this host does not own) is ignored.
-	hinted.Hint = &memHint{p: netip.MustParsePrefix("10.0.0.0/26")}
+	hinted.Hint = &memHint{h: ipam.Hint{CIDR: netip.MustParsePrefix("10.0.0.0/26")}}
 	if asg, err := hinted.Assign(ctx(t), req("c4"), datastore.Query{}); err != nil || asg.Block.String() != "10.0.0.128/26" {
 		t.Fatalf("with a stale hint: %v, %v", asg, err)
 	}
@@ -375,7 +375,7 @@ func TestIPReservationsIntegration(t *testing.T) {
 	}
 	// The hinted path honours them too.
 	hinted := e.alloc("win-1")
-	hinted.Hint = &memHint{p: asg.Block}
+	hinted.Hint = &memHint{h: ipam.Hint{CIDR: asg.Block}}
 	e.srv.PutIPReservation(t, "next", []string{"10.0.0.135/32"})
 	if asg2, err := hinted.Assign(ctx(t), req("c3"), datastore.Query{}); err != nil || asg2.Addr.String() != "10.0.0.136" {
 		t.Fatalf("hinted: %v, %v; want 10.0.0.136", asg2, err)

@@ -18,7 +18,7 @@ func TestPrepareSetsIPWithHintIntegration(t *testing.T) {
 	if _, err := a.Assign(ctx(t), req("c1"), datastore.Query{}); err != nil {
 		t.Fatal(err)
 	}
-	if !a.Hint.Load().IsValid() {
+	if !a.Hint.Load().CIDR.IsValid() {
 		t.Fatal("the first assignment left no hint")
 	}
 	want := netip.MustParseAddr("10.244.5.20")

@@ -30,11 +30,11 @@ func (a *Allocator) Release(ctx context.Context, handles ...string) ([]netip.Add
 // Config, whose ipCooldownSeconds applies), saving round trips; after a
 // lost compare-and-swap it reads them again.
 func (a *Allocator) ReleaseRead(ctx context.Context, snap *datastore.Snapshot, handles ...string) ([]netip.Addr, error) {
-	unlock, err := a.lock(ctx)
+	end, err := a.session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer end()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		freed, err := a.releaseOnce(ctx, snap, handles)
 		if errors.Is(err, datastore.ErrConflict) || errors.Is(err, datastore.ErrNotFound) {
@@ -76,6 +76,8 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 	for _, c := range uniq(cidrs) {
 		if b, ok := snap.Blocks[c]; ok {
 			blocks[c] = b
+		} else if b, ok := a.blockCopy(c); ok {
+			blocks[c] = b // a stale copy fails the write, and the retry reads
 		} else {
 			missing = append(missing, c)
 		}
@@ -130,7 +132,7 @@ func (a *Allocator) releaseOnce(ctx context.Context, snap *datastore.Snapshot, h
 			c.Handles = append(c.Handles, datastore.Write[datastore.Handle]{Op: datastore.Delete, Value: hv.Value, Rev: hv.Rev})
 		}
 	}
-	if err := a.Store.Commit(ctx, c); err != nil {
+	if err := a.commit(ctx, c); err != nil {
 		return nil, err
 	}
 	if len(freed) > 0 {

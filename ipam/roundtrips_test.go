@@ -33,7 +33,7 @@ func TestRoundTripBudget(t *testing.T) {
 		// read, this host's affinities, the handles again with the blocks,
 		// the fence. With the blocks in the caller's read, 2 more.
 		{"release of a missing handle", func() { release(t, a, "gone") }, 4},
-		{"release of a missing handle, the host's blocks read", func() { releaseRead(t, a, "gone", hinted.Hint.Load()) }, 3},
+		{"release of a missing handle, the host's blocks read", func() { releaseRead(t, a, "gone", hinted.Hint.Load().CIDR) }, 3},
 	} {
 		before := st.RoundTrips()
 		tc.run()

@@ -359,10 +359,8 @@ func (c *call) del() error {
 		// serves them on Kubernetes.
 		q.Config, q.Pools, q.ClusterInfo, q.Reservations, q.Node = true, true, true, true, c.node
 		// The pod's address is most likely in the node's current block:
-		// read it now rather than after the handle.
-		if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {
-			q.Blocks = []netip.Prefix{hint}
-		}
+		// read it now rather than after the handle (or use the node's copy).
+		q.Blocks = c.hintedBlock()
 	}
 	snap, err := c.store.Read(c.ctx, q)
 	if err != nil {

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"os"
 	"time"
 
@@ -109,7 +110,23 @@ func (c *call) legacyHandles() []string {
 }
 
 func (c *call) allocator() *ipam.Allocator {
-	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node)}
+	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node),
+		CopyBlock: c.copyBlock()}
+}
+
+// copyBlock: the node keeps a copy of its current block, which stands in
+// for reading it (ipam.Allocator.CopyBlock), on the Kubernetes datastore,
+// where each object read is an API request of its own.
+func (c *call) copyBlock() bool { return datastoreOf(c.nc) == datastoreKubernetes }
+
+// hintedBlock is the block a DEL should read with its first read: the
+// node's current block, unless the allocator has a copy of it.
+func (c *call) hintedBlock() []netip.Prefix {
+	h := newFileHint(c.nc, c.node).Load()
+	if !h.CIDR.IsValid() || (h.Block.Rev != "" && c.copyBlock()) {
+		return nil
+	}
+	return []netip.Prefix{h.CIDR}
 }
 
 // applyPod adds what the pod says to an IPAM request: Calico writes the

@@ -90,7 +90,9 @@ func FuzzParseArgs(f *testing.F) {
 // that Store could have written (an IPv4 block CIDR); a corrupt hint costs
 // a read, never a query for a key no block has.
 func FuzzBlockHint(f *testing.F) {
-	for _, s := range []string{"10.244.5.0/26", "10.244.5.0/26\n", "", "10.244.5.3/26", "::/0", "10.0.0.0/0", "garbage"} {
+	for _, s := range []string{"10.244.5.0/26", "10.244.5.0/26\n", "", "10.244.5.3/26", "::/0", "10.0.0.0/0", "garbage",
+		`{"cidr":"10.244.5.0/26","block":{"Value":{"cidr":"10.244.5.0/26","affinity":"host:n","allocations":[null],"unallocated":[0],"attributes":[],"sequenceNumber":1,"sequenceNumberForAllocation":null,"deleted":false},"Rev":"7"}}`,
+		`{"cidr":"10.244.5.0/26","block":{"Value":{"cidr":"10.9.0.0/26"},"Rev":"7"}}`, `{"cidr":"10.244.5.3/26"}`, `{"cidr":`} {
 		f.Add([]byte(s))
 	}
 	dir := fuzzTempDir(f)
@@ -99,9 +101,12 @@ func FuzzBlockHint(f *testing.F) {
 		if err := os.WriteFile(h.path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		p := h.Load()
-		if p.IsValid() && (!p.Addr().Is4() || p != p.Masked()) {
+		got := h.Load()
+		if p := got.CIDR; p.IsValid() && (!p.Addr().Is4() || p != p.Masked()) {
 			t.Fatalf("hint %q loaded as %s, which no block is", b, p)
+		}
+		if got.Block.Rev != "" && got.Block.Value.CIDR != got.CIDR {
+			t.Fatalf("hint %q loaded with a copy of block %s for %s", b, got.Block.Value.CIDR, got.CIDR)
 		}
 	})
 }

@@ -76,9 +76,7 @@ func ipamDel(args *skel.CmdArgs) error {
 	// Config, Pools and the Node serve the release (see del); the rest
 	// completes what the node-local cache serves.
 	q := datastore.Query{Handles: handles, Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: c.node}
-	if hint := newFileHint(c.nc, c.node).Load(); hint.IsValid() {
-		q.Blocks = []netip.Prefix{hint} // read with the handles: usually the pod's block
-	}
+	q.Blocks = c.hintedBlock() // read with the handles: usually the pod's block
 	snap, err := c.store.Read(c.ctx, q)
 	if err != nil {
 		return toCNIError(err)

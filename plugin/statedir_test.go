@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/calico-win/cni/ipam"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -119,8 +120,8 @@ func TestUntrustedHintAndAPIGroupAreIgnored(t *testing.T) {
 			}
 			h := newFileHint(nc, "win-1")
 			block := netip.MustParsePrefix("10.1.2.0/26")
-			h.Store(block)
-			if got := h.Load(); got != block {
+			h.Store(ipam.Hint{CIDR: block})
+			if got := h.Load().CIDR; got != block {
 				t.Fatalf("hint = %v, want %v", got, block)
 			}
 			b, _ := json.Marshal(apiGroupEntry{Server: "https://k8s:6443", Group: kdd.GroupV3.String()})
@@ -132,7 +133,7 @@ func TestUntrustedHintAndAPIGroupAreIgnored(t *testing.T) {
 			}
 			u.do(t, h.path)
 			u.do(t, apiGroupFile(nc))
-			if got := h.Load(); got.IsValid() {
+			if got := h.Load().CIDR; got.IsValid() {
 				t.Errorf("a hint that others could write was used: %v", got)
 			}
 			if g := knownAPIGroup(nc, "https://k8s:6443"); g != nil {

@@ -4,6 +4,7 @@ package plugin
 
 import (
 	"errors"
+	"github.com/calico-win/cni/ipam"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -45,12 +46,12 @@ func TestWindowsStateDirectory(t *testing.T) {
 	}
 	h := newFileHint(nc, "win-1")
 	block := netip.MustParsePrefix("10.1.2.0/26")
-	h.Store(block)
-	if got := h.Load(); got != block {
+	h.Store(ipam.Hint{CIDR: block})
+	if got := h.Load().CIDR; got != block {
 		t.Fatalf("hint = %v", got)
 	}
 	grantEveryoneWrite(t, h.path)
-	if got := h.Load(); got.IsValid() {
+	if got := h.Load().CIDR; got.IsValid() {
 		t.Errorf("a hint that Everyone may write was used: %v", got)
 	}
 
