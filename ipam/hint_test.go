@@ -111,8 +111,10 @@ func testCopyBlock(t *testing.T, b *backend) {
 	}
 }
 
-func TestCopyBlock(t *testing.T)            { onMem(t, testCopyBlock) }
-func TestCopyBlockIntegration(t *testing.T) { t.Run("kdd", func(t *testing.T) { testCopyBlock(t, kddBackend(t)) }) }
+func TestCopyBlock(t *testing.T) { onMem(t, testCopyBlock) }
+func TestCopyBlockIntegration(t *testing.T) {
+	t.Run("kdd", func(t *testing.T) { testCopyBlock(t, kddBackend(t)) })
+}
 
 // A pendingDeletion affinity (a release that lost to this node's write)
 // under a trusted copy is confirmed once the trust runs out, as Calico's
@@ -151,7 +153,9 @@ func testCopyBlockConfirmsPendingDeletion(t *testing.T, b *backend) {
 	}
 }
 
-func TestCopyBlockConfirmsPendingDeletion(t *testing.T) { onMem(t, testCopyBlockConfirmsPendingDeletion) }
+func TestCopyBlockConfirmsPendingDeletion(t *testing.T) {
+	onMem(t, testCopyBlockConfirmsPendingDeletion)
+}
 func TestCopyBlockConfirmsPendingDeletionIntegration(t *testing.T) {
 	t.Run("kdd", func(t *testing.T) { testCopyBlockConfirmsPendingDeletion(t, kddBackend(t)) })
 }
