@@ -350,9 +350,13 @@ func (c *call) del() error {
 	handles := append([]string{c.handleID()}, c.legacyHandles()...)
 	// ClusterInfo: during a datastore migration (datastoreReady false) a
 	// DEL writes nothing, as Calico's DEL; the runtime retries it.
-	q := datastore.Query{Endpoints: []datastore.WEPKey{k}, ClusterInfo: true}
+	q := datastore.Query{ClusterInfo: true}
+	epd := c.endpointDeleter()
+	if epd == nil {
+		q.Endpoints = []datastore.WEPKey{k}
+	}
 	if c.calicoIPAM() {
-		q.Handles = handles
+		q.Handles = c.firstHandles(handles)
 		// The release needs the config (ipCooldownSeconds), the pools and the
 		// Node (an emptied block whose pool no longer selects the node is
 		// released); with ClusterInfo and Reservations, the node-local cache
@@ -369,7 +373,17 @@ func (c *call) del() error {
 	if err := ready(snap); err != nil {
 		return err
 	}
-	if err := c.deleteWEP(k, snap); err != nil {
+	if c.calicoIPAM() {
+		if snap, err = c.withLegacyHandles(snap, handles); err != nil {
+			return err
+		}
+	}
+	if epd != nil {
+		err = c.deleteWEPOf(epd, k)
+	} else {
+		err = c.deleteWEP(k, snap)
+	}
+	if err != nil {
 		return err
 	}
 	h, err := openHNS()

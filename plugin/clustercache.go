@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"time"
@@ -92,6 +93,15 @@ func knownAPIGroup(nc *NetConf, server string) *kdd.APIGroup {
 }
 
 // Close keeps the API group, then closes the Store.
+// DeleteWorkloadEndpointOf is the Store's (kdd.Store has it).
+func (c *cachedStore) DeleteWorkloadEndpointOf(ctx context.Context, k datastore.WEPKey, cid, uid string) error {
+	d, ok := c.Store.(endpointOfDeleter)
+	if !ok {
+		return fmt.Errorf("%w: this datastore cannot delete an endpoint unread", datastore.ErrConflict)
+	}
+	return d.DeleteWorkloadEndpointOf(ctx, k, cid, uid)
+}
+
 func (c *cachedStore) Close() error {
 	c.keepAPIGroup()
 	return c.Store.Close()

@@ -64,10 +64,8 @@ func TestKDDLostReplyIntegration(t *testing.T) {
 		{"block update", func() *faultproxy.Rule {
 			return faultproxy.Match(http.MethodPut, `/ipamblocks/`, faultproxy.DropReply)
 		}, false},
-		{"handle deletion mark", func() *faultproxy.Rule {
-			r := faultproxy.Match(http.MethodPut, `/ipamhandles/`, faultproxy.DropReply)
-			r.Body = `"deleted":true`
-			return r
+		{"handle deletion", func() *faultproxy.Rule {
+			return faultproxy.Match(http.MethodDelete, `/ipamhandles/`, faultproxy.DropReply)
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

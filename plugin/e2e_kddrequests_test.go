@@ -67,3 +67,30 @@ func TestKDDAddReadsPodOnceIntegration(t *testing.T) {
 	}
 	h.leakCheck()
 }
+
+// TestKDDRequestsPerCallIntegration: in steady state (the node's caches
+// warm, its block copied), an ADD costs the API server 5 requests (the pod
+// and its namespace, the handle, the block, the pod's annotations) and a
+// DEL 5 (ClusterInformation and the handle, the pod's annotations, the
+// block, the handle's delete), as the server's own metrics count them.
+func TestKDDRequestsPerCallIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	all := func() float64 { return apiCount(t, h, `resource="`) }
+	for i := range 4 {
+		rt := h.kubePod(fmt.Sprint("web-", i), nil)
+		before := all()
+		h.mustAdd(rt)
+		add := all() - before
+		before = all()
+		if err := h.del(rt); err != nil {
+			t.Fatal(err)
+		}
+		del := all() - before
+		t.Logf("pod %d: ADD %v requests, DEL %v", i, add, del)
+		if i > 0 && (add > 5 || del > 5) { // the first warms the caches
+			t.Errorf("pod %d: ADD %v requests, DEL %v; want at most 5 each", i, add, del)
+		}
+	}
+	h.kddLeakCheck()
+	h.leakCheck()
+}

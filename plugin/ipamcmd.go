@@ -75,9 +75,12 @@ func ipamDel(args *skel.CmdArgs) error {
 	handles := append([]string{c.handleID()}, c.legacyHandles()...)
 	// Config, Pools and the Node serve the release (see del); the rest
 	// completes what the node-local cache serves.
-	q := datastore.Query{Handles: handles, Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: c.node}
+	q := datastore.Query{Handles: c.firstHandles(handles), Config: true, Pools: true, ClusterInfo: true, Reservations: true, Node: c.node}
 	q.Blocks = c.hintedBlock() // read with the handles: usually the pod's block
 	snap, err := c.store.Read(c.ctx, q)
+	if err == nil {
+		snap, err = c.withLegacyHandles(snap, handles)
+	}
 	if err != nil {
 		return toCNIError(err)
 	}

@@ -89,16 +89,18 @@ func (c *crdClient) read(ctx context.Context, f func(g *APIGroup) error) error {
 	return c.explain(g, err)
 }
 
-// write runs a request once: a write refused as not served wrote nothing,
-// and the next Commit goes to the rediscovered group.
+// write runs a write, and repeats it in a newly discovered group: a write
+// refused as not served wrote nothing. (A Change's first write can be the
+// first request of a call in the group: its reads may all have come from
+// the node's copies.)
 func (c *crdClient) write(ctx context.Context, f func(g *APIGroup) error) error {
 	g, err := c.group(ctx)
 	if err != nil {
 		return err
 	}
 	err = f(g)
-	if err != nil {
-		c.rediscover(ctx, g, err)
+	if err != nil && c.rediscover(ctx, g, err) {
+		err = f(c.current())
 	}
 	return c.explain(g, err)
 }
