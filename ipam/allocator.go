@@ -102,16 +102,32 @@ func (a *Allocator) lock(ctx context.Context) (func(), error) {
 // asked for with req.IP, or the next free one of this host's blocks,
 // claiming a new block when they are full. extra is added to the first
 // datastore read, so a caller can fetch what it needs in the same round trip.
-// A steady-state assignment costs three round trips: read, read the blocks,
-// commit the block and handle together.
+// A steady-state assignment costs two round trips: read (with the hinted
+// block), commit the block and handle together.
 func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Query) (*Assignment, error) {
 	end, err := a.session(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer end()
-	var first *datastore.Snapshot
 	hint := a.hs.h.CIDR
+	if _, ok := a.blockCopy(hint); ok && !req.IP.IsValid() {
+		a.hs.ahead = a.createAhead(ctx, req.HandleID, hint) // ahead.go
+	}
+	asg, err := a.assign(ctx, req, extra, hint)
+	if h := a.hs.ahead; err != nil && h != nil {
+		if !h.waited {
+			_ = h.wait() // never leave it running
+		}
+		if h.created {
+			a.dropAhead(ctx, h)
+		}
+	}
+	return asg, err
+}
+
+func (a *Allocator) assign(ctx context.Context, req Request, extra datastore.Query, hint netip.Prefix) (*Assignment, error) {
+	var first *datastore.Snapshot
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		q := extra
 		q.Config, q.Pools, q.Reservations, q.Node = true, true, true, a.Host
@@ -139,6 +155,9 @@ func (a *Allocator) Assign(ctx context.Context, req Request, extra datastore.Que
 			q.Handles = append(slices.Clone(extra.Handles), req.HandleID)
 		}
 		snap, err := a.Store.Read(ctx, q)
+		if err == nil && a.hs.ahead != nil && !a.hs.ahead.waited {
+			err = a.hs.ahead.wait()
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -82,8 +82,10 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 	}
 	c := datastore.Change{
 		Affinities: slices.Clone(p.cleanup),
-		Handles:    []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
 		Blocks:     []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
+	}
+	if p.handle != nil || !a.hs.ahead.covers(blk.CIDR) { // else created ahead (ahead.go)
+		c.Handles = []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)}
 	}
 	if af.Rev != "" && af.Value.State != datastore.AffinityConfirmed && af.Value.State != "" {
 		confirmed := af.Value
@@ -116,8 +118,8 @@ func (a *Allocator) assignFromHint(ctx context.Context, p *plan, hint netip.Pref
 	// pendingDeletion left by a release that lost to our last write);
 	// without one, the full path sorts the block out.
 	i := slices.IndexFunc(p.snap.Affinities, func(af datastore.Versioned[datastore.Affinity]) bool { return af.Value.CIDR == hint })
-	if i < 0 {
-		return nil, errHintMiss
+	if i < 0 || (a.hs.ahead != nil && a.hs.ahead.exists) {
+		return nil, errHintMiss // (a handle that exists: a repeated ADD, read it)
 	}
 	p.blocks = map[netip.Prefix]datastore.Versioned[datastore.Block]{hint: b}
 	return a.allocIn(ctx, p, p.snap.Affinities[i], b, *pool)

@@ -41,6 +41,8 @@ type hintState struct {
 	// written are the blocks this session's commits wrote, as the
 	// datastore now holds them.
 	written map[netip.Prefix]datastore.Versioned[datastore.Block]
+	// ahead is the handle an Assign creates alongside its first read.
+	ahead *ahead
 }
 
 // session takes the host lock and loads the hint; end stores the hint if

@@ -2,6 +2,7 @@ package ipam_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -158,4 +159,64 @@ func TestCopyBlockConfirmsPendingDeletion(t *testing.T) {
 }
 func TestCopyBlockConfirmsPendingDeletionIntegration(t *testing.T) {
 	t.Run("kdd", func(t *testing.T) { testCopyBlockConfirmsPendingDeletion(t, kddBackend(t)) })
+}
+
+// With a copy, the handle is created alongside the first read (ahead.go):
+// it ends as a commit would have written it; a repeated assignment finds
+// it; a failed one removes it; one that goes elsewhere corrects it.
+func testCreateAhead(t *testing.T, b *backend) {
+	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
+	c := &clock{t: time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)}
+	a, _ := copying(b, c)
+	first := assign(t, a, "c1", 0)
+	handle := func(id string) (datastore.Versioned[datastore.Handle], bool) {
+		t.Helper()
+		s, err := b.store.Read(ctx(t), datastore.Query{Handles: []string{"Calico." + id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, ok := s.Handles["Calico."+id]
+		return h, ok
+	}
+	asg := assign(t, a, "c2", 0)
+	if h, ok := handle("c2"); !ok || len(h.Value.Block) != 1 || h.Value.Block[asg.Block.String()] != 1 {
+		t.Errorf("handle c2 = %+v (%v), want {%s: 1}", h.Value, ok, asg.Block)
+	}
+	if again := assign(t, a, "c2", 0); !again.Existing || again.Addr != asg.Addr {
+		t.Errorf("repeated assignment of c2: %+v, want the existing %s", again, asg.Addr)
+	}
+
+	failing := req("c3")
+	failing.Prepare = func(*datastore.Snapshot, *ipam.Request) error { return errTest }
+	if _, err := a.Assign(ctx(t), failing, datastore.Query{}); err != errTest {
+		t.Fatalf("failing assignment: %v", err)
+	}
+	if h, ok := handle("c3"); ok {
+		t.Errorf("a failed assignment left handle %+v", h.Value)
+	}
+
+	// The pod asks for an address of another block.
+	want := netip.MustParseAddr("10.0.0.70")
+	elsewhere := req("c4")
+	elsewhere.Prepare = func(_ *datastore.Snapshot, r *ipam.Request) error { r.IP = want; return nil }
+	got, err := a.Assign(ctx(t), elsewhere, datastore.Query{})
+	if err != nil || got.Addr != want {
+		t.Fatalf("assignment of %s: %+v, %v", want, got, err)
+	}
+	if h, ok := handle("c4"); !ok || len(h.Value.Block) != 1 || h.Value.Block[got.Block.String()] != 1 {
+		t.Errorf("handle c4 = %+v, want only {%s: 1} (not the hinted %s)", h.Value, got.Block, first.Block)
+	}
+	for _, id := range []string{"c1", "c2", "c4"} {
+		release(t, a, id)
+		if h, ok := handle(id); ok {
+			t.Errorf("handle %s left after its release: %+v", id, h.Value)
+		}
+	}
+}
+
+var errTest = errors.New("the test's Prepare fails")
+
+func TestCreateAhead(t *testing.T) { onMem(t, testCreateAhead) }
+func TestCreateAheadIntegration(t *testing.T) {
+	t.Run("kdd", func(t *testing.T) { testCreateAhead(t, kddBackend(t)) })
 }
