@@ -153,8 +153,14 @@ func (c *cachedStore) Read(ctx context.Context, q datastore.Query) (*datastore.S
 		case !recheck:
 			snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: &ready}
 		case isReady(snap.ClusterInfo):
-			e.ClusterInfoAt = c.now()
-			c.store(*e)
+			// Recorded when the entry's time is a second old: in a burst
+			// of DELs, each reading ClusterInformation, one write a second
+			// instead of one each. An older time only shortens how long
+			// an ADD trusts it.
+			if infoAge > time.Second || infoAge < 0 {
+				e.ClusterInfoAt = c.now()
+				c.store(*e)
+			}
 		default:
 			c.forget() // the datastore is locked: nothing cached is trusted
 		}
