@@ -52,9 +52,12 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 		return nil, err
 	}
 	for _, pool := range p.pools {
-		cidr, found, err := a.findFreeBlock(ctx, p, pool)
+		cidr, orphan, found, err := a.findFreeBlock(ctx, p, pool)
 		if err != nil {
 			return nil, err
+		}
+		if orphan != nil {
+			return a.adopt(ctx, p, *orphan, pool)
 		}
 		if found {
 			return a.claim(ctx, p, cidr, pool, nil, nil)
@@ -144,11 +147,14 @@ func (a *Allocator) mayClaim(p *plan, owned int) error {
 }
 
 // findFreeBlock walks the pool's blocks in Calico's order and returns the
-// first CIDR with no block object, checking existence in batches: a claim
-// costs a few keys-only reads, not a list of every block in the cluster.
-// Blocks that IPReservations leave nothing of are skipped.
-func (a *Allocator) findFreeBlock(ctx context.Context, p *plan, pool datastore.IPPool) (netip.Prefix, bool, error) {
-	var batch []netip.Prefix
+// first CIDR with no block object (to claim), checking existence in
+// batches: a claim costs a few keys-only reads, not a list of every block
+// in the cluster. Blocks that IPReservations leave nothing of are skipped.
+// As Calico's findUsableBlock, it returns instead an existing block met
+// before that CIDR (orphan) when it is this host's, with a free address,
+// and has no affinity (adopt.go).
+func (a *Allocator) findFreeBlock(ctx context.Context, p *plan, pool datastore.IPPool) (netip.Prefix, *datastore.Versioned[datastore.Block], bool, error) {
+	var batch, existing []netip.Prefix
 	var found netip.Prefix
 	var ok bool
 	var err error
@@ -160,8 +166,10 @@ func (a *Allocator) findFreeBlock(ctx context.Context, p *plan, pool datastore.I
 		}
 		if i := slices.Index(exists, false); i >= 0 {
 			found, ok = batch[i], true
+			existing = append(existing, batch[:i]...)
 			return false
 		}
+		existing = append(existing, batch...)
 		batch = batch[:0]
 		return true
 	}
@@ -178,7 +186,11 @@ func (a *Allocator) findFreeBlock(ctx context.Context, p *plan, pool datastore.I
 	if !ok && err == nil && len(batch) > 0 {
 		check()
 	}
-	return found, ok, err
+	if err != nil {
+		return netip.Prefix{}, nil, false, err
+	}
+	orphan, err := a.findOrphan(ctx, p, existing)
+	return found, orphan, ok, err
 }
 
 // claim creates block cidr affine to this host with the first address

@@ -393,3 +393,40 @@ func TestReleaseReadAppliesCooldown(t *testing.T) {
 		}
 	}
 }
+
+// A block whose affinity field names this host but whose affinity object is
+// gone (deleted by hand) is adopted, as Calico's findUsableBlock does, when
+// the walk meets it before an unclaimed CIDR: the next address comes from
+// it and its affinity is back, confirmed; no new block is claimed.
+func testAdoptOrphan(t *testing.T, b *backend) {
+	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
+	a := b.alloc("win-1", nil)
+	first := assign(t, a, "c1", 0)
+	snap, err := b.store.Read(ctx(t), datastore.Query{Affinities: "win-1"})
+	if err != nil || len(snap.Affinities) != 1 {
+		t.Fatalf("affinities %+v, %v", snap, err)
+	}
+	af := snap.Affinities[0]
+	if err := b.store.Commit(ctx(t), datastore.Change{Affinities: []datastore.Write[datastore.Affinity]{{Op: datastore.Delete, Value: af.Value, Rev: af.Rev}}}); err != nil {
+		t.Fatal(err)
+	}
+	next := assign(t, a, "c2", 0)
+	if next.Block != first.Block {
+		t.Errorf("c2 got %s in %s, want the orphaned block %s adopted", next.Addr, next.Block, first.Block)
+	}
+	after, err := b.store.Read(ctx(t), datastore.Query{Affinities: "win-1", AllBlocks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Affinities) != 1 || after.Affinities[0].Value.CIDR != first.Block || after.Affinities[0].Value.State != datastore.AffinityConfirmed {
+		t.Errorf("affinities after the adoption: %+v, want %s confirmed", after.Affinities, first.Block)
+	}
+	if len(after.Blocks) != 1 {
+		t.Errorf("%d blocks after the adoption, want 1", len(after.Blocks))
+	}
+	release(t, a, "c1")
+	release(t, a, "c2")
+}
+
+func TestAdoptOrphan(t *testing.T)            { onMem(t, testAdoptOrphan) }
+func TestAdoptOrphanIntegration(t *testing.T) { onServers(t, testAdoptOrphan) }
