@@ -77,13 +77,13 @@ func TestConfigOverrides(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			rc, err := restConfig(tc.cfg)
+			ac, err := loadConfig(tc.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rc.Host != tc.host || rc.BearerToken != tc.token || rc.CAFile != tc.ca || rc.CertFile != tc.cert || rc.KeyFile != tc.key {
+			if ac.Host != tc.host || ac.Token != tc.token || ac.CAFile != tc.ca || ac.CertFile != tc.cert || ac.KeyFile != tc.key {
 				t.Errorf("got host %q token %q ca %q cert %q key %q\nwant host %q token %q ca %q cert %q key %q",
-					rc.Host, rc.BearerToken, rc.CAFile, rc.CertFile, rc.KeyFile, tc.host, tc.token, tc.ca, tc.cert, tc.key)
+					ac.Host, ac.Token, ac.CAFile, ac.CertFile, ac.KeyFile, tc.host, tc.token, tc.ca, tc.cert, tc.key)
 			}
 		})
 	}
