@@ -3,6 +3,7 @@ package k8s
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,53 @@ func TestConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestInClusterConfig: with no server named anywhere, the pod's service
+// account, as clientcmd falls back to it (rest.InClusterConfig), with the
+// server, token and CA overrides; a CA file that holds no certificate is
+// left out, as client-go does.
+func TestInClusterConfig(t *testing.T) {
+	dir := t.TempDir()
+	old := inClusterDir
+	inClusterDir = dir
+	t.Cleanup(func() { inClusterDir = old })
+	caPEM, _ := selfSigned(t, "ca")
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+	t.Setenv("KUBERNETES_SERVICE_PORT", "443")
+	write := func(name string, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := loadConfig(Config{}); err == nil || !strings.Contains(err.Error(), "no Kubernetes API configured") {
+		t.Fatalf("without a token file: %v, want the empty-config error", err)
+	}
+	write("token", []byte("sa-token\n"))
+	write("ca.crt", caPEM)
+	write("other-ca.pem", caPEM)
+	tokenFile, caFile, otherCA := filepath.Join(dir, "token"), filepath.Join(dir, "ca.crt"), filepath.Join(dir, "other-ca.pem")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want apiConfig
+	}{
+		{"service account", Config{}, apiConfig{Host: "https://10.96.0.1:443", Token: "sa-token\n", TokenFile: tokenFile, CAFile: caFile}},
+		{"overrides", Config{APIRoot: "https://10.0.0.1:6443/api/v1/", Token: "t", CertificateAuthority: otherCA},
+			apiConfig{Host: "https://10.0.0.1:6443", Token: "t", CAFile: otherCA}},
+	} {
+		ac, err := loadConfig(tc.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := fromAPIConfig(ac); !reflect.DeepEqual(got, fromAPIConfig(&tc.want)) {
+			t.Errorf("%s: %+v\nwant %+v", tc.name, got, fromAPIConfig(&tc.want))
+		}
+	}
+	write("ca.crt", []byte("not PEM"))
+	if ac, err := loadConfig(Config{}); err != nil || ac.CAFile != "" {
+		t.Errorf("a CA file without certificate: %+v, %v; want it left out", ac, err)
 	}
 }

@@ -50,8 +50,7 @@ const (
 )
 
 // validate is clientcmd's validation of an exec config (user is the
-// kubeconfig user's name). An empty interactiveMode is IfAvailable before
-// v1, as the v1 kubeconfig's defaulting makes it.
+// kubeconfig user's name).
 func (e *execConfig) validate(user string) []error {
 	var errs []error
 	if e.Command == "" {
@@ -65,11 +64,7 @@ func (e *execConfig) validate(user string) []error {
 			errs = append(errs, fmt.Errorf("env variable name must be specified for %v to use exec authentication plugin", user))
 		}
 	}
-	mode := e.InteractiveMode
-	if mode == "" && e.APIVersion != execV1 {
-		mode = "IfAvailable"
-	}
-	switch mode {
+	switch mode := e.InteractiveMode; mode {
 	case "":
 		errs = append(errs, fmt.Errorf("interactiveMode must be specified for %v to use exec authentication plugin", user))
 	case "Never", "IfAvailable", "Always":

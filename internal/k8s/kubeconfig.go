@@ -118,6 +118,13 @@ func parseKubeconfig(data []byte) (*kubeconfig, error) {
 	if (kc.APIVersion != "" && kc.APIVersion != "v1") || (kc.Kind != "" && kc.Kind != "Config") {
 		return nil, fmt.Errorf("apiVersion %q, kind %q: want v1 Config", kc.APIVersion, kc.Kind)
 	}
+	for i := range kc.Users {
+		// The v1 kubeconfig's defaulting (SetDefaults_ExecConfig).
+		if e := kc.Users[i].User.Exec; e != nil && e.InteractiveMode == "" &&
+			(e.APIVersion == execV1beta1 || e.APIVersion == "client.authentication.k8s.io/v1alpha1") {
+			e.InteractiveMode = "IfAvailable"
+		}
+	}
 	for _, d := range []struct{ what, name string }{
 		{"clusters", duplicate(kc.Clusters, func(c namedCluster) string { return c.Name })},
 		{"users", duplicate(kc.Users, func(u namedUser) string { return u.Name })},
