@@ -218,8 +218,11 @@ func (a *execAuth) run(ctx context.Context) (*execCreds, error) {
 			}
 			return nil, fmt.Errorf("%s: %w", msg, err)
 		case errors.As(err, &xe):
-			return nil, fmt.Errorf("executable %s failed with exit code %d: %s", a.cfg.Command, xe.ExitCode(),
-				strings.TrimSpace(stderr.String()))
+			msg := fmt.Sprintf("executable %s failed with exit code %d", a.cfg.Command, xe.ExitCode())
+			if out := strings.TrimSpace(stderr.String()); out != "" {
+				msg += ": " + out
+			}
+			return nil, errors.New(msg)
 		}
 		return nil, err
 	}
