@@ -226,12 +226,8 @@ func (a *execAuth) run(ctx context.Context) (*execCreds, error) {
 		}
 		return nil, err
 	}
-	js, err := yamlToJSON(stdout.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("decoding stdout: %w", err)
-	}
 	var out execCredential
-	if err := json.Unmarshal(js, &out); err != nil {
+	if err := decodeYAML(stdout.Bytes(), &out); err != nil {
 		return nil, fmt.Errorf("decoding stdout: %w", err)
 	}
 	if out.Kind != "ExecCredential" || out.APIVersion != a.cfg.APIVersion {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -108,11 +109,7 @@ func parseKubeconfig(data []byte) (*kubeconfig, error) {
 	if len(data) == 0 {
 		return kc, nil
 	}
-	js, err := yamlToJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(js, kc); err != nil {
+	if err := decodeYAML(data, kc); err != nil {
 		return nil, err
 	}
 	if (kc.APIVersion != "" && kc.APIVersion != "v1") || (kc.Kind != "" && kc.Kind != "Config") {
@@ -125,28 +122,31 @@ func parseKubeconfig(data []byte) (*kubeconfig, error) {
 			e.InteractiveMode = "IfAvailable"
 		}
 	}
-	for _, d := range []struct{ what, name string }{
-		{"clusters", duplicate(kc.Clusters, func(c namedCluster) string { return c.Name })},
-		{"users", duplicate(kc.Users, func(u namedUser) string { return u.Name })},
-		{"contexts", duplicate(kc.Contexts, func(c namedContext) string { return c.Name })},
+	for _, d := range []struct {
+		what string
+		dup  func() (string, bool)
+	}{
+		{"clusters", func() (string, bool) { return duplicate(kc.Clusters, func(c namedCluster) string { return c.Name }) }},
+		{"users", func() (string, bool) { return duplicate(kc.Users, func(u namedUser) string { return u.Name }) }},
+		{"contexts", func() (string, bool) { return duplicate(kc.Contexts, func(c namedContext) string { return c.Name }) }},
 	} {
-		if d.name != "" {
-			return nil, fmt.Errorf("duplicate name %q in %s", d.name, d.what)
+		if name, ok := d.dup(); ok {
+			return nil, fmt.Errorf("duplicate name %q in %s", name, d.what)
 		}
 	}
 	return kc, nil
 }
 
-// duplicate is the first name given twice in l, "" if none.
-func duplicate[T any](l []T, name func(T) string) string {
+// duplicate is the first name given twice in l, if any.
+func duplicate[T any](l []T, name func(T) string) (string, bool) {
 	seen := make(map[string]bool, len(l))
 	for _, x := range l {
 		if seen[name(x)] {
-			return name(x)
+			return name(x), true
 		}
 		seen[name(x)] = true
 	}
-	return ""
+	return "", false
 }
 
 // resolvePaths makes the relative file names of kc relative to base, the
@@ -199,18 +199,63 @@ func (kc *kubeconfig) user(name string) (kubeUser, bool) {
 	return kubeUser{}, false
 }
 
-// yamlToJSON converts YAML to JSON as sigs.k8s.io/yaml.YAMLToJSON does:
-// mapping keys become strings.
-func yamlToJSON(data []byte) ([]byte, error) {
+// decodeYAML decodes YAML (or JSON) into out as clientcmd decodes a
+// kubeconfig: converted to JSON as sigs.k8s.io/yaml.YAMLToJSON does
+// (mapping keys become strings), then decoded with field names matched
+// case-sensitively (encoding/json would take "Server" for "server").
+func decodeYAML(data []byte, out any) error {
 	var v any
 	if err := yaml.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("error converting YAML to JSON: %w", err)
+		return fmt.Errorf("error converting YAML to JSON: %w", err)
 	}
 	j, err := jsonValue(v)
 	if err != nil {
-		return nil, fmt.Errorf("error converting YAML to JSON: %w", err)
+		return fmt.Errorf("error converting YAML to JSON: %w", err)
 	}
-	return json.Marshal(j)
+	js, err := json.Marshal(exactFields(j, reflect.TypeOf(out)))
+	if err != nil {
+		return fmt.Errorf("error converting YAML to JSON: %w", err)
+	}
+	return json.Unmarshal(js, out)
+}
+
+// exactFields drops from v, to be decoded into a t, the object keys that
+// name a field of t only when compared without case.
+func exactFields(v any, t reflect.Type) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for k, x := range v {
+				v[k] = exactFields(x, t.Elem())
+			}
+		case reflect.Struct:
+			fields := map[string]reflect.Type{}
+			for i := range t.NumField() {
+				f := t.Field(i)
+				if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && f.IsExported() {
+					fields[name] = f.Type
+				}
+			}
+			for k, x := range v {
+				if ft, ok := fields[k]; ok {
+					v[k] = exactFields(x, ft)
+				} else {
+					delete(v, k) // unknown fields are ignored anyway
+				}
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
+			for i, x := range v {
+				v[i] = exactFields(x, t.Elem())
+			}
+		}
+	}
+	return v
 }
 
 func jsonValue(v any) (any, error) {
