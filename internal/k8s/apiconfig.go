@@ -105,9 +105,9 @@ func (kc *kubeconfig) resolve(over overrides) (*apiConfig, error) {
 	if cl.ProxyURL != "" {
 		ac.Proxy, _ = parseProxyURL(cl.ProxyURL) // validated above
 	}
-	if u, err := url.ParseRequestURI(ac.Host); err == nil && u.Opaque == "" && len(u.Path) > 1 {
-		u.RawQuery, u.Fragment = "", ""
-		ac.Host = u.String()
+	if hu, err := url.ParseRequestURI(ac.Host); err == nil && hu.Opaque == "" && len(hu.Path) > 1 {
+		hu.RawQuery, hu.Fragment = "", ""
+		ac.Host = hu.String()
 	}
 	if u.Impersonate != "" {
 		ac.Impersonate = impersonation{User: u.Impersonate, UID: u.ImpersonateUID, Groups: u.ImpersonateGroups}

@@ -63,12 +63,11 @@ func loadConfig(cfg Config) (*apiConfig, error) {
 	if path == "" {
 		path = os.Getenv("KUBECONFIG")
 	}
-	var over overrides
+	over := overrides{Token: cfg.Token, ClientCertificate: cfg.ClientCertificate, ClientKey: cfg.ClientKey,
+		CertificateAuthority: cfg.CertificateAuthority}
 	if root, _, _ := strings.Cut(cfg.APIRoot, "/api/"); root != "" {
 		over.Server = strings.TrimSuffix(root, "/")
 	}
-	over.Token, over.ClientCertificate, over.ClientKey = cfg.Token, cfg.ClientCertificate, cfg.ClientKey
-	over.CertificateAuthority = cfg.CertificateAuthority
 	kc := &kubeconfig{}
 	if path != "" {
 		var err error
