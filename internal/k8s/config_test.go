@@ -6,13 +6,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // files creates empty files (clientcmd checks that the ones it is given can
 // be read) and returns their paths.
 func files(t *testing.T, names ...string) []string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	var paths []string
 	for _, n := range names {
 		p := filepath.Join(dir, n)
@@ -26,12 +28,12 @@ func files(t *testing.T, names ...string) []string {
 
 func writeKubeconfig(t *testing.T, server, ca string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeconfig")
+	path := filepath.Join(testdir.New(t), "kubeconfig")
 	kc := `apiVersion: v1
 kind: Config
 clusters:
 - name: c
-  cluster: {server: "` + server + `", certificate-authority: "` + ca + `"}
+  cluster: {server: '` + server + `', certificate-authority: '` + ca + `'}
 users:
 - name: u
   user: {token: kubeconfig-token}
@@ -99,7 +101,7 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"nothing configured", Config{}, "no Kubernetes API configured"},
-		{"kubeconfig missing", Config{Kubeconfig: filepath.Join(t.TempDir(), "absent")}, "absent"},
+		{"kubeconfig missing", Config{Kubeconfig: filepath.Join(testdir.New(t), "absent")}, "absent"},
 	} {
 		_, err := New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -113,7 +115,7 @@ func TestConfigErrors(t *testing.T) {
 // server, token and CA overrides; a CA file that holds no certificate is
 // left out, as client-go does.
 func TestInClusterConfig(t *testing.T) {
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	old := inClusterDir
 	inClusterDir = dir
 	t.Cleanup(func() { inClusterDir = old })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,10 +20,10 @@ import (
 func execClient(t *testing.T, p *testPKI, mode string, env ...string) (c *Client, runs string) {
 	t.Helper()
 	runs = p.path("runs-" + strings.ReplaceAll(t.Name(), "/", "-"))
-	envs := `{name: FAKE_EXEC_PLUGIN, value: ` + mode + `}, {name: FAKE_EXEC_RUNS, value: "` + runs + `"}`
+	envs := `{name: FAKE_EXEC_PLUGIN, value: ` + mode + `}, {name: FAKE_EXEC_RUNS, value: "` + filepath.ToSlash(runs) + `"}`
 	for _, e := range env {
 		k, v, _ := strings.Cut(e, "=")
-		envs += `, {name: ` + k + `, value: "` + v + `"}`
+		envs += `, {name: ` + k + `, value: "` + filepath.ToSlash(v) + `"}`
 	}
 	kc := p.write(t, "kc/"+strings.ReplaceAll(t.Name(), "/", "-")+".yaml", []byte(p.expand(oneContext(
 		`{server: "$SERVER", certificate-authority-data: "$CA_DATA"}`,

@@ -27,6 +27,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // The kubeconfig loader and transport against client-go's (clientcmd and
@@ -161,7 +163,7 @@ type testPKI struct {
 
 func newTestPKI(t *testing.T) *testPKI {
 	t.Helper()
-	p := &testPKI{dir: t.TempDir()}
+	p := &testPKI{dir: testdir.New(t)}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code := p.status.Load(); code != 0 {
 			http.Error(w, "refused", int(code))
