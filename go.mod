@@ -6,6 +6,7 @@ require (
 	github.com/Microsoft/hcsshim v0.14.1
 	github.com/containernetworking/cni v1.3.0
 	github.com/projectcalico/api v0.0.0-20250916150628-d4009e4d7c50
+	go.yaml.in/yaml/v2 v2.4.2
 	golang.org/x/sys v0.47.0
 	k8s.io/client-go v0.34.4
 	sigs.k8s.io/yaml v1.6.0
@@ -36,7 +37,6 @@ require (
 	github.com/vishvananda/netns v0.0.5 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.opencensus.io v0.24.0 // indirect
-	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/term v0.45.0 // indirect

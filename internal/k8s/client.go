@@ -15,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"k8s.io/client-go/rest"
 )
 
 // Client talks to one API server. It is safe for concurrent use; requests
@@ -37,49 +35,43 @@ type Client struct {
 }
 
 // New returns a Client for cfg. It reads the kubeconfig and credential files
-// but does not contact the server.
+// but does not contact the server (nor run an exec credential plugin).
 func New(cfg Config) (*Client, error) {
-	rc, err := restConfig(cfg)
+	ac, err := loadConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c, err := NewFromREST(rc, cfg.Timeout, cfg.UserAgent)
+	c, err := newClient(ac, cfg.Timeout, cfg.UserAgent)
 	if err != nil || cfg.SessionCache == "" {
 		return c, err
 	}
-	c.keepSessions(cfg.SessionCache, rc)
+	c.keepSessions(cfg.SessionCache, ac)
 	return c, nil
 }
 
 // keepSessions makes c resume the TLS session kept in file path, and keep
-// there the sessions it makes (rc is c's configuration).
-func (c *Client) keepSessions(path string, rc *rest.Config) {
-	if err := useSessionCache(c.http.Transport.(counting).next, fileSessionCache(path, rc)); err != nil {
+// there the sessions it makes (ac is c's configuration).
+func (c *Client) keepSessions(path string, ac *apiConfig) {
+	if err := useSessionCache(c.http.Transport.(counting).next, fileSessionCache(path, ac)); err != nil {
 		slog.Debug("no TLS session cache", "err", err)
 	}
 }
 
-// NewFromREST returns a Client for a client-go configuration.
-func NewFromREST(rc *rest.Config, timeout time.Duration, userAgent string) (*Client, error) {
-	rc = rest.CopyConfig(rc)
-	if userAgent != "" {
-		rc.UserAgent = userAgent
-	}
+// newClient returns a Client for ac.
+func newClient(ac *apiConfig, timeout time.Duration, userAgent string) (*Client, error) {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	rc.Timeout = 0 // the per-request timeout is set on each request's context
-	base, _, err := rest.DefaultServerUrlFor(rc)
+	base, err := serverURL(ac)
 	if err != nil {
-		return nil, fmt.Errorf("the Kubernetes API server %q: %w", rc.Host, err)
+		return nil, fmt.Errorf("the Kubernetes API server %q: %w", ac.Host, err)
 	}
-	hc, err := rest.HTTPClientFor(rc)
+	rt, _, err := newTransport(ac, userAgent)
 	if err != nil {
 		return nil, fmt.Errorf("a Kubernetes API client for %s: %w", base, err)
 	}
 	c := &Client{base: base, timeout: timeout}
-	hc.Transport = counting{next: hc.Transport, c: c}
-	c.http = hc
+	c.http = &http.Client{Transport: counting{next: rt, c: c}}
 	return c, nil
 }
 

@@ -3,15 +3,18 @@ package k8s
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/calico-win/cni/internal/testdir"
 )
 
 // files creates empty files (clientcmd checks that the ones it is given can
 // be read) and returns their paths.
 func files(t *testing.T, names ...string) []string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	var paths []string
 	for _, n := range names {
 		p := filepath.Join(dir, n)
@@ -25,12 +28,12 @@ func files(t *testing.T, names ...string) []string {
 
 func writeKubeconfig(t *testing.T, server, ca string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeconfig")
+	path := filepath.Join(testdir.New(t), "kubeconfig")
 	kc := `apiVersion: v1
 kind: Config
 clusters:
 - name: c
-  cluster: {server: "` + server + `", certificate-authority: "` + ca + `"}
+  cluster: {server: '` + server + `', certificate-authority: '` + ca + `'}
 users:
 - name: u
   user: {token: kubeconfig-token}
@@ -77,13 +80,13 @@ func TestConfigOverrides(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			rc, err := restConfig(tc.cfg)
+			ac, err := loadConfig(tc.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rc.Host != tc.host || rc.BearerToken != tc.token || rc.CAFile != tc.ca || rc.CertFile != tc.cert || rc.KeyFile != tc.key {
+			if ac.Host != tc.host || ac.Token != tc.token || ac.CAFile != tc.ca || ac.CertFile != tc.cert || ac.KeyFile != tc.key {
 				t.Errorf("got host %q token %q ca %q cert %q key %q\nwant host %q token %q ca %q cert %q key %q",
-					rc.Host, rc.BearerToken, rc.CAFile, rc.CertFile, rc.KeyFile, tc.host, tc.token, tc.ca, tc.cert, tc.key)
+					ac.Host, ac.Token, ac.CAFile, ac.CertFile, ac.KeyFile, tc.host, tc.token, tc.ca, tc.cert, tc.key)
 			}
 		})
 	}
@@ -98,11 +101,59 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"nothing configured", Config{}, "no Kubernetes API configured"},
-		{"kubeconfig missing", Config{Kubeconfig: filepath.Join(t.TempDir(), "absent")}, "absent"},
+		{"kubeconfig missing", Config{Kubeconfig: filepath.Join(testdir.New(t), "absent")}, "absent"},
 	} {
 		_, err := New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestInClusterConfig: with no server named anywhere, the pod's service
+// account, as clientcmd falls back to it (rest.InClusterConfig), with the
+// server, token and CA overrides; a CA file that holds no certificate is
+// left out, as client-go does.
+func TestInClusterConfig(t *testing.T) {
+	dir := testdir.New(t)
+	old := inClusterDir
+	inClusterDir = dir
+	t.Cleanup(func() { inClusterDir = old })
+	caPEM, _ := selfSigned(t, "ca")
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+	t.Setenv("KUBERNETES_SERVICE_PORT", "443")
+	write := func(name string, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := loadConfig(Config{}); err == nil || !strings.Contains(err.Error(), "no Kubernetes API configured") {
+		t.Fatalf("without a token file: %v, want the empty-config error", err)
+	}
+	write("token", []byte("sa-token\n"))
+	write("ca.crt", caPEM)
+	write("other-ca.pem", caPEM)
+	tokenFile, caFile, otherCA := filepath.Join(dir, "token"), filepath.Join(dir, "ca.crt"), filepath.Join(dir, "other-ca.pem")
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want apiConfig
+	}{
+		{"service account", Config{}, apiConfig{Host: "https://10.96.0.1:443", Token: "sa-token\n", TokenFile: tokenFile, CAFile: caFile}},
+		{"overrides", Config{APIRoot: "https://10.0.0.1:6443/api/v1/", Token: "t", CertificateAuthority: otherCA},
+			apiConfig{Host: "https://10.0.0.1:6443", Token: "t", CAFile: otherCA}},
+	} {
+		ac, err := loadConfig(tc.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := fromAPIConfig(ac); !reflect.DeepEqual(got, fromAPIConfig(&tc.want)) {
+			t.Errorf("%s: %+v\nwant %+v", tc.name, got, fromAPIConfig(&tc.want))
+		}
+	}
+	write("ca.crt", []byte("not PEM"))
+	if ac, err := loadConfig(Config{}); err != nil || ac.CAFile != "" {
+		t.Errorf("a CA file without certificate: %+v, %v; want it left out", ac, err)
 	}
 }

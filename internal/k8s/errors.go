@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/calico-win/cni/datastore"
 )
@@ -114,10 +115,14 @@ func statusFailure(r request, code int, body []byte) error {
 //
 //	pods "p1" is forbidden: User "system:serviceaccount:kube-system:calico-cni-plugin"
 //	cannot patch resource "pods/status" in API group "" in the namespace "default"
-var forbidden = regexp.MustCompile(`User "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]*)")?`)
+//
+// It is compiled on first use: package init runs in every CNI process.
+var forbidden = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`User "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]*)")?`)
+})
 
 func parseForbidden(msg string) *Permission {
-	m := forbidden.FindStringSubmatch(msg)
+	m := forbidden().FindStringSubmatch(msg)
 	if m == nil {
 		return nil
 	}
@@ -127,11 +132,17 @@ func parseForbidden(msg string) *Permission {
 // transportFailure classifies a request that got no answer: TLS refusals
 // (of the server's certificate by us, or of ours by the server) will not
 // heal by retrying and are ErrUnauthorized; anything else (refused
-// connection, DNS, timeout) is ErrUnavailable.
+// connection, DNS, timeout, an exec credential plugin that failed, as
+// client-go reported it) is ErrUnavailable.
 func transportFailure(server *url.URL, r request, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var ee *ExecError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%w: no credentials for %s %s on the Kubernetes API at %s: %w",
+			datastore.ErrUnavailable, r.verb, r.path, server.Host, err)
 	}
 	var (
 		alert     tls.AlertError

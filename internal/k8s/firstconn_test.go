@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"k8s.io/client-go/rest"
 )
 
 // TestFirstRequestHoldsOthersOnlyUntilConnected: a new client's first
@@ -33,13 +31,12 @@ func TestFirstRequestHoldsOthersOnlyUntilConnected(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	var dials atomic.Int64
-	rc := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{
-		CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})},
-		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	ac := &apiConfig{Host: srv.URL, CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}),
+		dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dials.Add(1)
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		}}
-	c, err := NewFromREST(rc, 10*time.Second, "")
+	c, err := newClient(ac, 10*time.Second, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -10,8 +11,15 @@ import (
 )
 
 // The *Integration* tests run against a real kube-apiserver with Calico's
-// CRDs: one per test binary (kastest.Shared), wiped per test.
-func TestMain(m *testing.M) { kastest.Main(m) }
+// CRDs: one per test binary (kastest.Shared), wiped per test. Run with
+// FAKE_EXEC_PLUGIN set, the test binary is an exec credential plugin
+// instead (execplugin_test.go).
+func TestMain(m *testing.M) {
+	if os.Getenv(fakeExecPluginEnv) != "" {
+		os.Exit(fakeExecPlugin())
+	}
+	kastest.Main(m)
+}
 
 func testCtx(t testing.TB) context.Context { return testctx.New(t, 20*time.Second) }
 

@@ -4,21 +4,34 @@ import (
 	"errors"
 	"net/http"
 
-	"k8s.io/client-go/rest"
-
 	"github.com/calico-win/cni/internal/tlssession"
 )
 
 // The TLS session is kept between processes (internal/tlssession), for the
-// exact server, CA and credentials of rc.
+// exact server, CA and credentials of ac.
 
-// fileSessionCache returns the cache for rc at path.
-func fileSessionCache(path string, rc *rest.Config) *tlssession.File {
-	t := rc.TLSClientConfig
-	return tlssession.New(path, tlssession.String(rc.Host), tlssession.String(t.ServerName),
-		tlssession.FileName(t.CAFile), tlssession.FileName(t.CertFile), tlssession.FileName(t.KeyFile),
-		tlssession.Bytes(t.CAData), tlssession.Bytes(t.CertData), tlssession.Bytes(t.KeyData),
-		tlssession.String(rc.BearerToken), tlssession.String(rc.BearerTokenFile))
+// fileSessionCache returns the cache for ac at path. Its parts are those
+// keyed when client-go built the configuration (the same digest, so a
+// session kept before still serves), then basic auth and the exec plugin,
+// when set.
+func fileSessionCache(path string, ac *apiConfig) *tlssession.File {
+	parts := []tlssession.Part{tlssession.String(ac.Host), tlssession.String(ac.ServerName),
+		tlssession.FileName(ac.CAFile), tlssession.FileName(ac.CertFile), tlssession.FileName(ac.KeyFile),
+		tlssession.Bytes(ac.CAData), tlssession.Bytes(ac.CertData), tlssession.Bytes(ac.KeyData),
+		tlssession.String(ac.Token), tlssession.String(ac.TokenFile)}
+	if ac.Username != "" || ac.Password != "" {
+		parts = append(parts, tlssession.String("basic"), tlssession.String(ac.Username), tlssession.String(ac.Password))
+	}
+	if e := ac.Exec; e != nil {
+		parts = append(parts, tlssession.String("exec"), tlssession.String(e.Command))
+		for _, a := range e.Args {
+			parts = append(parts, tlssession.String(a))
+		}
+		for _, v := range e.Env {
+			parts = append(parts, tlssession.String(v.Name+"="+v.Value))
+		}
+	}
+	return tlssession.New(path, parts...)
 }
 
 // useSessionCache makes the transport under rt use cache.
@@ -33,8 +46,8 @@ func useSessionCache(rt http.RoundTripper, cache *tlssession.File) error {
 	return nil
 }
 
-// baseTransport is the *http.Transport under rt (client-go wraps it in
-// round trippers for authentication and the user agent), or nil.
+// baseTransport is the *http.Transport under rt (authTransport wraps it),
+// or nil.
 func baseTransport(rt http.RoundTripper) *http.Transport {
 	for i := 0; i < 16 && rt != nil; i++ {
 		switch t := rt.(type) {
