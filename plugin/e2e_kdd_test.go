@@ -81,13 +81,24 @@ func kddGroups(t *testing.T, test func(t *testing.T, crds kastest.CRDSet)) {
 // no pod with a podIP annotation.
 func (h *harness) kddLeakCheck() {
 	h.t.Helper()
+	for _, l := range h.kddLeaks() {
+		h.t.Error(l)
+	}
+}
+
+// kddLeaks names what the Kubernetes datastore holds that no pod should
+// any more: IPAM handles, allocations besides the Windows reservations,
+// podIP annotations.
+func (h *harness) kddLeaks() []string {
+	h.t.Helper()
+	var leaks []string
 	for _, o := range h.calicoList("ipamhandles") {
-		h.t.Errorf("leaked IPAMHandle %v", o["metadata"].(map[string]any)["name"])
+		leaks = append(leaks, fmt.Sprintf("leaked IPAMHandle %v", o["metadata"].(map[string]any)["name"]))
 	}
 	for _, o := range h.calicoList("ipamblocks") {
 		b, _ := json.Marshal(o["spec"])
 		if n := strings.Count(string(b), `"handle_id"`); n > 1 {
-			h.t.Errorf("leaked allocation in %s", b)
+			leaks = append(leaks, fmt.Sprintf("leaked allocation in %s", b))
 		}
 	}
 	var pods struct {
@@ -101,9 +112,10 @@ func (h *harness) kddLeakCheck() {
 	h.kas.Object(h.t, "/api/v1/namespaces/default/pods", &pods)
 	for _, p := range pods.Items {
 		if ip := p.Metadata.Annotations["cni.projectcalico.org/podIP"]; ip != "" {
-			h.t.Errorf("pod %s still has podIP %s", p.Metadata.Name, ip)
+			leaks = append(leaks, fmt.Sprintf("pod %s still has podIP %s", p.Metadata.Name, ip))
 		}
 	}
+	return leaks
 }
 
 func TestKDDAddCheckDelIntegration(t *testing.T) { kddGroups(t, testKDDAddCheckDel) }

@@ -42,6 +42,14 @@ func TestKillAnywhereIntegration(t *testing.T) {
 	campaign{lifecycles: envCount(t, "CALICO_WIN_KILL_LIFECYCLES", 300), kill: 0.8, seed: 1}.run(t, h)
 }
 
+// On the Kubernetes datastore: the node's block copy, the handle created
+// alongside the first read, the unread DEL of the endpoint, each killed
+// anywhere.
+func TestKillAnywhereKDDIntegration(t *testing.T) {
+	h := newKDDHarness(t)
+	campaign{lifecycles: envCount(t, "CALICO_WIN_KILL_LIFECYCLES_KDD", 120), kill: 0.8, seed: 3}.run(t, h)
+}
+
 func TestChaosCampaignIntegration(t *testing.T) {
 	c := etcdtest.StartCluster(t, 3)
 	nodes := newNodes(t, c.Member(0), strings.Join(c.Endpoints(), ","), 3)
@@ -128,7 +136,7 @@ func (c campaign) run(t *testing.T, nodes ...*harness) {
 	var n tally
 	// A calibration lifecycle, never killed, gives the span over which to
 	// pick the moment of a kill.
-	calib := pod("calib", h.namespace())
+	calib := h.campaignPod("calib")
 	start := time.Now()
 	if _, err := h.invoke("ADD", calib, 0); err.err != nil {
 		t.Fatalf("calibration ADD: %v", err.err)
@@ -199,7 +207,7 @@ func (c campaign) run(t *testing.T, nodes ...*harness) {
 			}
 			n.faults++
 		}
-		rt := pod(fmt.Sprintf("k%05d", i), h.namespace())
+		rt := h.campaignPod(fmt.Sprintf("k%05d", i))
 		addr, res := h.invoke("ADD", rt, killAt(addSpan))
 		switch {
 		case res.killed:
@@ -406,8 +414,24 @@ func (h *harness) countEndpointLeaks() int {
 
 // countDatastoreLeaks reports, and counts, what outlived the pods in the
 // datastore: IPAM handles and allocations, WorkloadEndpoints.
+// campaignPod is the runtime's view of a new pod (on the Kubernetes
+// datastore, the pod is created first, as the kubelet sees it).
+func (h *harness) campaignPod(name string) *libcni.RuntimeConf {
+	if h.kas != nil {
+		return h.kubePod(name, nil)
+	}
+	return pod(name, h.namespace())
+}
+
 func (h *harness) countDatastoreLeaks() int {
 	h.t.Helper()
+	if h.kas != nil {
+		leaks := h.kddLeaks()
+		for _, l := range leaks {
+			h.t.Error(l)
+		}
+		return len(leaks)
+	}
 	n := 0
 	for _, kv := range h.etcd.List(h.t, "/calico/ipam/v2/handle/") {
 		n++
