@@ -42,9 +42,10 @@ bench: build
 KILL_LIFECYCLES  ?= 3000
 CHAOS_LIFECYCLES ?= 1200
 chaos: build
-	PATH=$$(./scripts/setup.sh):$$PATH CALICO_WIN_BIN=$(CURDIR)/bin \
-	CALICO_WIN_KILL_LIFECYCLES=$(KILL_LIFECYCLES) CALICO_WIN_CHAOS_LIFECYCLES=$(CHAOS_LIFECYCLES) CALICO_WIN_CHAOS_KILL=0.4 \
-	$(GO) test -count=1 -timeout 120m -v -run '^(TestKillAnywhereIntegration|TestChaosCampaignIntegration)$$' ./plugin
+	PATH=$$(./scripts/setup.sh):$$PATH CALICO_WIN_BIN=$(CURDIR)/bin KUBE_APISERVER_BIN=$$(./scripts/kube-apiserver.sh) \
+	CALICO_WIN_KILL_LIFECYCLES=$(KILL_LIFECYCLES) CALICO_WIN_KILL_LIFECYCLES_KDD=$(KILL_LIFECYCLES) \
+	CALICO_WIN_CHAOS_LIFECYCLES=$(CHAOS_LIFECYCLES) CALICO_WIN_CHAOS_KILL=0.4 \
+	$(GO) test -count=1 -timeout 120m -v -run '^(TestKillAnywhereIntegration|TestKillAnywhereKDDIntegration|TestChaosCampaignIntegration)$$' ./plugin
 
 FUZZTIME ?= 30s
 fuzz: build
