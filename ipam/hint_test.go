@@ -35,6 +35,19 @@ func (r *recording) since(n int) (blocks []netip.Prefix, affinities int) {
 	return blocks, affinities
 }
 
+// startCopying seeds b and starts a copying allocator of win-1 on it with
+// a first assignment, c1, which claims the block.
+func startCopying(t *testing.T, b *backend) (*ipam.Allocator, *recording, *clock, *ipam.Assignment) {
+	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
+	c := &clock{t: time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)}
+	a, rec := copying(b, c)
+	return a, rec, c, assign(t, a, "c1", 0)
+}
+
+// onKDD runs s on the kube-apiserver: the block copy is for the Kubernetes
+// datastore.
+func onKDD(t *testing.T, s scenario) { t.Run("kdd", func(t *testing.T) { s(t, kddBackend(t)) }) }
+
 // copying is an allocator of win-1 keeping a copy of its block (as the
 // plugin does on the Kubernetes datastore), on a recording store.
 func copying(b *backend, c *clock) (*ipam.Allocator, *recording) {
@@ -45,9 +58,7 @@ func copying(b *backend, c *clock) (*ipam.Allocator, *recording) {
 }
 
 func testCopyBlock(t *testing.T, b *backend) {
-	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
-	c := &clock{t: time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)}
-	a, rec := copying(b, c)
+	a, rec, c, _ := startCopying(t, b)
 	held := map[netip.Addr]string{}
 	take := func(a *ipam.Allocator, id string) *ipam.Assignment {
 		t.Helper()
@@ -58,7 +69,9 @@ func testCopyBlock(t *testing.T, b *backend) {
 		held[asg.Addr] = id
 		return asg
 	}
-	first := take(a, "c1") // claims the block: its copy and affinity are kept
+	first, _ := a.Addresses(ctx(t), "Calico.c1")
+	held[first[0]] = "c1" // c1 claimed the block: its copy and affinity are kept
+	block := netip.PrefixFrom(first[0], 26).Masked()
 
 	n := len(rec.queries)
 	take(a, "c2")
@@ -71,8 +84,8 @@ func testCopyBlock(t *testing.T, b *backend) {
 	take(b.alloc("win-1", c), "other")
 	n = len(rec.queries)
 	take(a, "c3")
-	if blocks, _ := rec.since(n); !slices.Contains(blocks, first.Block) {
-		t.Errorf("after a stale copy, reads asked for blocks %v, want %s", blocks, first.Block)
+	if blocks, _ := rec.since(n); !slices.Contains(blocks, block) {
+		t.Errorf("after a stale copy, reads asked for blocks %v, want %s", blocks, block)
 	}
 
 	// The affinity is trusted for a while only.
@@ -91,8 +104,8 @@ func testCopyBlock(t *testing.T, b *backend) {
 	// A release uses the copy, and keeps it in step.
 	n = len(rec.queries)
 	release(t, a, "c5")
-	if blocks, _ := rec.since(n); slices.Contains(blocks, first.Block) {
-		t.Errorf("the release read block %s, which it had a copy of", first.Block)
+	if blocks, _ := rec.since(n); slices.Contains(blocks, block) {
+		t.Errorf("the release read block %s, which it had a copy of", block)
 	}
 	n = len(rec.queries)
 	take(a, "c6")
@@ -112,19 +125,14 @@ func testCopyBlock(t *testing.T, b *backend) {
 	}
 }
 
-func TestCopyBlock(t *testing.T) { onMem(t, testCopyBlock) }
-func TestCopyBlockIntegration(t *testing.T) {
-	t.Run("kdd", func(t *testing.T) { testCopyBlock(t, kddBackend(t)) })
-}
+func TestCopyBlock(t *testing.T)            { onMem(t, testCopyBlock) }
+func TestCopyBlockIntegration(t *testing.T) { onKDD(t, testCopyBlock) }
 
 // A pendingDeletion affinity (a release that lost to this node's write)
 // under a trusted copy is confirmed once the trust runs out, as Calico's
 // next assignment confirms it.
 func testCopyBlockConfirmsPendingDeletion(t *testing.T, b *backend) {
-	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
-	c := &clock{t: time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)}
-	a, _ := copying(b, c)
-	first := assign(t, a, "c1", 0)
+	a, _, c, first := startCopying(t, b)
 	snap, err := b.store.Read(ctx(t), datastore.Query{Affinities: "win-1"})
 	if err != nil || len(snap.Affinities) != 1 {
 		t.Fatalf("affinities %+v, %v", snap, err)
@@ -158,17 +166,14 @@ func TestCopyBlockConfirmsPendingDeletion(t *testing.T) {
 	onMem(t, testCopyBlockConfirmsPendingDeletion)
 }
 func TestCopyBlockConfirmsPendingDeletionIntegration(t *testing.T) {
-	t.Run("kdd", func(t *testing.T) { testCopyBlockConfirmsPendingDeletion(t, kddBackend(t)) })
+	onKDD(t, testCopyBlockConfirmsPendingDeletion)
 }
 
 // With a copy, the handle is created alongside the first read (ahead.go):
 // it ends as a commit would have written it; a repeated assignment finds
 // it; a failed one removes it; one that goes elsewhere corrects it.
 func testCreateAhead(t *testing.T, b *backend) {
-	b.seed(t, datastore.IPAMConfig{}, pool("p", "10.0.0.0/24", 26))
-	c := &clock{t: time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)}
-	a, _ := copying(b, c)
-	first := assign(t, a, "c1", 0)
+	a, _, _, first := startCopying(t, b)
 	handle := func(id string) (datastore.Versioned[datastore.Handle], bool) {
 		t.Helper()
 		s, err := b.store.Read(ctx(t), datastore.Query{Handles: []string{"Calico." + id}})
@@ -216,7 +221,5 @@ func testCreateAhead(t *testing.T, b *backend) {
 
 var errTest = errors.New("the test's Prepare fails")
 
-func TestCreateAhead(t *testing.T) { onMem(t, testCreateAhead) }
-func TestCreateAheadIntegration(t *testing.T) {
-	t.Run("kdd", func(t *testing.T) { testCreateAhead(t, kddBackend(t)) })
-}
+func TestCreateAhead(t *testing.T)            { onMem(t, testCreateAhead) }
+func TestCreateAheadIntegration(t *testing.T) { onKDD(t, testCreateAhead) }
