@@ -18,41 +18,72 @@ import (
 // Calico's soft-delete mark are absent (and their delete is finished).
 // Unlike etcd's, the Snapshot is not taken at one revision.
 func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapshot, error) {
-	snap := &datastore.Snapshot{
+	r := &reading{s: s, snap: &datastore.Snapshot{
 		Handles:   map[string]datastore.Versioned[datastore.Handle]{},
 		Blocks:    map[netip.Prefix]datastore.Versioned[datastore.Block]{},
 		Endpoints: map[datastore.WEPKey]datastore.Versioned[datastore.WorkloadEndpoint]{},
+	}}
+	r.cluster(q)
+	r.affinities(q)
+	r.ipam(q)
+	for _, k := range q.Endpoints {
+		r.add(func(ctx context.Context) error {
+			w, err := s.readEndpoint(ctx, k)
+			if w != nil {
+				r.locked(func() { r.snap.Endpoints[k] = *w })
+			}
+			return err
+		})
 	}
-	var mu sync.Mutex // guards snap
-	locked := func(f func()) { mu.Lock(); f(); mu.Unlock() }
-	var tasks []func(context.Context) error
+	if err := parallel(ctx, r.tasks); err != nil {
+		return nil, err
+	}
+	return r.snap, nil
+}
 
+// reading is one Read: its requests, run in parallel, each filling its
+// part of the snapshot.
+type reading struct {
+	s     *Store
+	snap  *datastore.Snapshot
+	mu    sync.Mutex // guards snap
+	tasks []func(context.Context) error
+}
+
+func (r *reading) add(t func(context.Context) error) { r.tasks = append(r.tasks, t) }
+
+func (r *reading) locked(f func()) { r.mu.Lock(); f(); r.mu.Unlock() }
+
+// cluster adds the cluster-wide objects: IPAM config, pools, reservations,
+// ClusterInformation, the Node.
+func (r *reading) cluster(q datastore.Query) {
+	s, snap := r.s, r.snap
 	if q.Config {
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			o, err := getObject[ipamConfigSpec](ctx, s, ipamConfigs, "default")
 			if o != nil {
-				locked(func() { snap.Config = toIPAMConfig(o) })
+				r.locked(func() { snap.Config = toIPAMConfig(o) })
 			}
 			return err
 		})
 	}
 	if q.Pools {
 		snap.Pools = []datastore.IPPool{}
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			objs, err := listObjects[ipPoolSpec](ctx, s, ipPools, "")
 			for _, o := range objs {
 				p, perr := toPool(o)
 				if perr != nil {
 					return perr
 				}
-				locked(func() { snap.Pools = append(snap.Pools, p) })
+				r.locked(func() { snap.Pools = append(snap.Pools, p) })
 			}
 			return err
 		})
 	}
 	if q.Reservations {
 		snap.Reservations = []netip.Prefix{}
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			objs, err := listObjects[ipReservationSpec](ctx, s, ipReservations, "")
 			for _, o := range objs {
 				for _, c := range o.Spec.ReservedCIDRs {
@@ -60,114 +91,127 @@ func (s *Store) Read(ctx context.Context, q datastore.Query) (*datastore.Snapsho
 					if perr != nil {
 						return fmt.Errorf("IPReservation %s: %w", o.Metadata.Name, perr)
 					}
-					locked(func() { snap.Reservations = append(snap.Reservations, p) })
+					r.locked(func() { snap.Reservations = append(snap.Reservations, p) })
 				}
 			}
 			return err
 		})
 	}
 	if q.ClusterInfo {
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			o, err := getObject[clusterInfoSpec](ctx, s, clusterInformations, "default")
 			if o != nil {
-				locked(func() { snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: o.Spec.DatastoreReady} })
+				r.locked(func() { snap.ClusterInfo = &datastore.ClusterInformation{DatastoreReady: o.Spec.DatastoreReady} })
 			}
 			return err
 		})
 	}
 	if q.Node != "" {
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			n, err := s.c.GetNode(ctx, q.Node)
 			if errors.Is(err, datastore.ErrNotFound) {
 				return nil
 			}
 			if err == nil {
-				locked(func() { snap.Node = toNode(n) })
+				r.locked(func() { snap.Node = toNode(n) })
 			}
 			return err
 		})
 	}
-	if q.Affinities != "" && len(q.AffinityCIDRs) == 0 {
-		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
-		tasks = append(tasks, func(ctx context.Context) error {
+}
+
+// affinities adds a host's affinities: all of them (one list), or those of
+// q.AffinityCIDRs (one GET each).
+func (r *reading) affinities(q datastore.Query) {
+	s, snap := r.s, r.snap
+	if q.Affinities == "" {
+		return
+	}
+	snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
+	if len(q.AffinityCIDRs) == 0 {
+		r.add(func(ctx context.Context) error {
 			affs, err := s.hostAffinities(ctx, q.Affinities)
-			locked(func() { snap.Affinities = affs })
+			r.locked(func() { snap.Affinities = affs })
+			return err
+		})
+		return
+	}
+	for _, cidr := range q.AffinityCIDRs {
+		r.add(func(ctx context.Context) error {
+			o, err := getObject[affinitySpec](ctx, s, blockAffinities, affinityName(q.Affinities, cidr))
+			if o == nil || err != nil || o.Spec.Node != q.Affinities || (o.Spec.Type != "" && o.Spec.Type != affinityTypeHost) {
+				return err
+			}
+			a, err := toAffinity(o)
+			r.locked(func() {
+				snap.Affinities = append(snap.Affinities, datastore.Versioned[datastore.Affinity]{Value: a, Rev: o.Metadata.ResourceVersion})
+			})
 			return err
 		})
 	}
-	if q.Affinities != "" && len(q.AffinityCIDRs) > 0 {
-		snap.Affinities = []datastore.Versioned[datastore.Affinity]{}
-		for _, cidr := range q.AffinityCIDRs {
-			tasks = append(tasks, func(ctx context.Context) error {
-				o, err := getObject[affinitySpec](ctx, s, blockAffinities, affinityName(q.Affinities, cidr))
-				if o == nil || err != nil || o.Spec.Node != q.Affinities || (o.Spec.Type != "" && o.Spec.Type != affinityTypeHost) {
-					return err
-				}
-				a, err := toAffinity(o)
-				locked(func() {
-					snap.Affinities = append(snap.Affinities, datastore.Versioned[datastore.Affinity]{Value: a, Rev: o.Metadata.ResourceVersion})
-				})
-				return err
-			})
-		}
-	}
+}
+
+// ipam adds the handles and blocks.
+func (r *reading) ipam(q datastore.Query) {
+	s, snap := r.s, r.snap
 	for _, id := range q.Handles {
 		if checkHandleID(id) != nil {
 			continue // no such object can exist
 		}
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			o, err := getObject[handleSpec](ctx, s, ipamHandles, handleName(id))
 			if o != nil {
-				locked(func() {
+				r.locked(func() {
 					snap.Handles[id] = datastore.Versioned[datastore.Handle]{Value: toHandle(o), Rev: o.Metadata.ResourceVersion}
 				})
 			}
 			return err
 		})
 	}
+	// keep records block o under cidr (its own CIDR when not valid).
+	keep := func(o *object[blockSpec], cidr netip.Prefix) error {
+		b, err := toBlock(o)
+		if err != nil {
+			return err
+		}
+		if !cidr.IsValid() {
+			cidr = b.CIDR
+		}
+		r.locked(func() {
+			snap.Blocks[cidr] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
+		})
+		return nil
+	}
 	for _, cidr := range q.Blocks {
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			o, err := getObject[blockSpec](ctx, s, ipamBlocks, blockName(cidr))
 			if o == nil || err != nil {
 				return err
 			}
-			b, err := toBlock(o)
-			locked(func() {
-				snap.Blocks[cidr] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
-			})
-			return err
+			return keep(o, cidr)
 		})
 	}
 	if q.AllBlocks {
-		tasks = append(tasks, func(ctx context.Context) error {
+		r.add(func(ctx context.Context) error {
 			objs, err := listObjects[blockSpec](ctx, s, ipamBlocks, "")
 			for _, o := range objs {
-				b, berr := toBlock(o)
-				if berr != nil {
+				if !isIPv4Block(o) {
+					continue
+				}
+				if berr := keep(o, netip.Prefix{}); berr != nil {
 					return berr
 				}
-				if b.CIDR.Addr().Is4() {
-					locked(func() {
-						snap.Blocks[b.CIDR] = datastore.Versioned[datastore.Block]{Value: b, Rev: o.Metadata.ResourceVersion}
-					})
-				}
 			}
 			return err
 		})
 	}
-	for _, k := range q.Endpoints {
-		tasks = append(tasks, func(ctx context.Context) error {
-			w, err := s.readEndpoint(ctx, k)
-			if w != nil {
-				locked(func() { snap.Endpoints[k] = *w })
-			}
-			return err
-		})
-	}
-	if err := parallel(ctx, tasks); err != nil {
-		return nil, err
-	}
-	return snap, nil
+}
+
+// isIPv4Block tells whether o is an IPv4 block (AllBlocks leaves IPv6 ones
+// out). One whose CIDR does not parse is kept, for toBlock to report.
+func isIPv4Block(o *object[blockSpec]) bool {
+	p, err := netip.ParsePrefix(o.Spec.CIDR)
+	return err != nil || p.Addr().Is4()
 }
 
 // hostAffinities lists one host's affinities by label selector.
