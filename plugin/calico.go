@@ -238,6 +238,12 @@ func (c *call) addIPAM(pod func() (*kubePod, error)) (*ipamOutcome, error) {
 		}
 		return out, nil
 	}
+	return c.addDelegated(extra, prepare)
+}
+
+// addDelegated gets the pod's address from the IPAM plugin the conf names
+// (host-local, usually), after the first read and its checks.
+func (c *call) addDelegated(extra datastore.Query, prepare func(*datastore.Snapshot, *ipam.Request) error) (*ipamOutcome, error) {
 	extra.Pools, extra.Node = true, c.node
 	snap, err := c.store.Read(c.ctx, extra)
 	if err != nil {
