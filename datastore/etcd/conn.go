@@ -46,7 +46,10 @@ func newClient(cfg Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &client{dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}, tls: tlsCfg, idle: map[string][]*hconn{}}, nil
+	// No TCP keep-alive probes: the first would go out after 30 s idle, and
+	// a call's connections live for its deadline (10 s) at most; each
+	// setting is a system call per connection.
+	return &client{dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: -1}, tls: tlsCfg, idle: map[string][]*hconn{}}, nil
 }
 
 // conn returns an idle connection to ep, or a new one.
