@@ -150,7 +150,7 @@ func (e *ConfigError) Error() string {
 // fills Calico's defaults.
 func ParseNetConf(b []byte) (*NetConf, error) {
 	nc := &NetConf{}
-	if err := json.Unmarshal(b, nc); err != nil {
+	if err := decodeNetConf(b, nc); err != nil {
 		return nil, &ConfigError{Key: "network config", Reason: "not valid JSON: " + err.Error()}
 	}
 	if nc.VXLANVNI == 0 {
