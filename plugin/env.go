@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -47,21 +46,15 @@ func parseArgs(s string) (*Args, error) {
 	return a, a.validate()
 }
 
-// Kubernetes' name rules (DNS-1123): a namespace is a label, a pod name a
-// subdomain. The names become parts of etcd keys and API paths, so one with
-// "/" or ".." would address another object.
-var (
-	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-)
-
 // validate refuses pod names and namespaces that Kubernetes could not have
-// given.
+// given. Kubernetes' name rules (DNS-1123): a namespace is a label, a pod
+// name a subdomain. The names become parts of etcd keys and API paths, so
+// one with "/" or ".." would address another object.
 func (a *Args) validate() error {
-	if ns := string(a.K8S_POD_NAMESPACE); ns != "" && (len(ns) > 63 || !dns1123Label.MatchString(ns)) {
+	if ns := string(a.K8S_POD_NAMESPACE); ns != "" && (len(ns) > 63 || !isDNS1123Label(ns)) {
 		return &ArgsError{Msg: fmt.Sprintf("CNI_ARGS K8S_POD_NAMESPACE=%q is not a Kubernetes namespace name (DNS-1123 label)", ns)}
 	}
-	if p := string(a.K8S_POD_NAME); p != "" && (len(p) > 253 || !dns1123Subdomain.MatchString(p)) {
+	if p := string(a.K8S_POD_NAME); p != "" && (len(p) > 253 || !isDNS1123Subdomain(p)) {
 		return &ArgsError{Msg: fmt.Sprintf("CNI_ARGS K8S_POD_NAME=%q is not a Kubernetes pod name (DNS-1123 subdomain)", p)}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -135,8 +134,6 @@ const (
 	DefaultNodenameFile = "/var/lib/calico/nodename"
 )
 
-var networkNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.\-]+$`)
-
 // ConfigError is a problem with the network configuration; it names the key.
 type ConfigError struct {
 	Key, Value, Reason string
@@ -153,7 +150,7 @@ func (e *ConfigError) Error() string {
 // fills Calico's defaults.
 func ParseNetConf(b []byte) (*NetConf, error) {
 	nc := &NetConf{}
-	if err := json.Unmarshal(b, nc); err != nil {
+	if err := decodeNetConf(b, nc); err != nil {
 		return nil, &ConfigError{Key: "network config", Reason: "not valid JSON: " + err.Error()}
 	}
 	if nc.VXLANVNI == 0 {
@@ -172,8 +169,8 @@ func (nc *NetConf) validate() error {
 	if nc.Name == "" {
 		return &ConfigError{Key: "name", Reason: "required"}
 	}
-	if !networkNameRE.MatchString(nc.Name) {
-		return &ConfigError{Key: "name", Value: nc.Name, Reason: "must match " + networkNameRE.String()}
+	if !isNetworkName(nc.Name) {
+		return &ConfigError{Key: "name", Value: nc.Name, Reason: "must match " + networkNamePattern}
 	}
 	if err := nc.validateMode(); err != nil {
 		return err

@@ -97,9 +97,22 @@ func newUID() (string, error) {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
-// EnsureProfile creates p unless a profile of its name exists, in one
-// transaction (a create that finds the key is not an error).
+// EnsureProfile creates p unless a profile of its name exists: one read,
+// and when the profile is absent one create transaction (a create that
+// finds the key, made meanwhile by another call, is not an error).
 func (s *Store) EnsureProfile(ctx context.Context, p datastore.Profile) error {
+	// Read first, as Calico does (Get, then Create if absent): a
+	// create-if-absent transaction holds a write, so etcd makes it a raft
+	// proposal with its WAL fsync on every ADD, even when the profile
+	// exists and nothing is written. A read is not proposed.
+	key := profilePrefix + p.Metadata.Name
+	resps, err := s.ranges(ctx, []rangeRequest{{Key: []byte(key), CountOnly: true}})
+	if err != nil {
+		return err
+	}
+	if resps[0].Count > 0 {
+		return nil
+	}
 	uid, err := newUID()
 	if err != nil {
 		return err
@@ -109,7 +122,7 @@ func (s *Store) EnsureProfile(ctx context.Context, p datastore.Profile) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, []write{{op: datastore.Create, key: profilePrefix + p.Metadata.Name, value: data}})
+	_, err = s.commit(ctx, []write{{op: datastore.Create, key: key, value: data}})
 	if errors.Is(err, datastore.ErrExists) {
 		return nil
 	}

@@ -160,7 +160,13 @@ func (s *Store) send(ctx context.Context, path string, req, resp any, timeout ti
 }
 
 func marshal(path string, req any) ([]byte, error) {
-	body, err := json.Marshal(req)
+	var body []byte
+	var err error
+	if t, ok := req.(txnRequest); ok {
+		body, err = encodeTxn(t)
+	} else {
+		body, err = json.Marshal(req)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("etcd: encoding %s: %w", path, err)
 	}

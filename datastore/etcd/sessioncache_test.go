@@ -1,7 +1,7 @@
 package etcd
 
 import (
-	"net/http"
+	"crypto/tls"
 	"path/filepath"
 	"testing"
 
@@ -27,16 +27,13 @@ func TestSessionCacheIntegration(t *testing.T) {
 		if _, err := s.Read(testCtx(t), datastore.Query{Config: true}); err != nil {
 			t.Fatal(err)
 		}
-		req, err := http.NewRequestWithContext(testCtx(t), http.MethodGet, srv.Endpoints()[0]+"/version", nil)
-		if err != nil {
-			t.Fatal(err)
+		ep := s.endpoints[0]
+		idle := s.http.idle[ep.Host] // the Read's connection, kept for reuse
+		if len(idle) != 1 {
+			t.Fatalf("%d idle connections to %s, want the Read's", len(idle), ep.Host)
 		}
-		resp, err := s.http.Do(req) // the Read's connection
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.TLS != nil && resp.TLS.DidResume
+		tc, ok := idle[0].Conn.(*tls.Conn)
+		return ok && tc.ConnectionState().DidResume
 	}
 	if resumed(cfg) {
 		t.Fatal("the first Store resumed a session")

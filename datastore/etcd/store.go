@@ -2,7 +2,6 @@ package etcd
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -44,7 +43,7 @@ type Config struct {
 // Store is a datastore.Store on etcd. It is safe for concurrent use.
 type Store struct {
 	endpoints      []*url.URL
-	http           *http.Client
+	http           *client
 	timeout        time.Duration
 	attemptTimeout time.Duration
 	hedgeDelay     time.Duration
@@ -52,7 +51,6 @@ type Store struct {
 	preferred      atomic.Int32 // index of the endpoint that answered last
 	roundTrips     atomic.Int64
 	resolved       atomic.Int64
-	idleClosing    func()
 }
 
 var _ datastore.Store = (*Store)(nil)
@@ -85,12 +83,10 @@ func New(cfg Config) (*Store, error) {
 		}
 		s.endpoints = append(s.endpoints, u)
 	}
-	tr, err := newTransport(cfg)
-	if err != nil {
+	var err error
+	if s.http, err = newClient(cfg); err != nil {
 		return nil, err
 	}
-	s.http = &http.Client{Transport: tr}
-	s.idleClosing = tr.CloseIdleConnections
 	return s, nil
 }
 
@@ -124,6 +120,6 @@ func (s *Store) Resolutions() int64 { return s.resolved.Load() }
 
 // Close releases idle connections.
 func (s *Store) Close() error {
-	s.idleClosing()
+	s.http.closeIdle()
 	return nil
 }

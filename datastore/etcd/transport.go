@@ -1,16 +1,15 @@
 package etcd
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
+
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -18,29 +17,6 @@ import (
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/internal/tlssession"
 )
-
-// newTransport builds the keep-alive HTTP/1.1 transport, with the client
-// certificate and CA when configured. Proxies from the environment are
-// ignored: etcd is reached directly, as Calico's client does.
-func newTransport(cfg Config) (*http.Transport, error) {
-	dialTimeout := cfg.DialTimeout
-	if dialTimeout <= 0 {
-		dialTimeout = 2 * time.Second
-	}
-	tlsCfg, err := tlsConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     tlsCfg,
-		TLSHandshakeTimeout: dialTimeout,
-		MaxIdleConns:        64,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
-	}, nil
-}
 
 func tlsConfig(cfg Config) (*tls.Config, error) {
 	if cfg.CAFile == "" && cfg.CertFile == "" && cfg.KeyFile == "" {
@@ -108,7 +84,7 @@ func (s *Store) attempt(ctx context.Context, idx int, path string, body []byte, 
 	defer cancel()
 	ep := s.endpoints[idx]
 	begin := time.Now()
-	data, err := s.post(actx, ep.String()+path, body)
+	data, err := s.post(actx, ep, path, body)
 	if err == nil {
 		s.preferred.Store(int32(idx))
 		return data, nil
@@ -130,26 +106,16 @@ func (s *Store) attempt(ctx context.Context, idx int, path string, body []byte, 
 	return nil, &attemptError{host: ep.Host, err: err, sent: te == nil || !te.dial}
 }
 
-// post POSTs body to url and returns the answer's body when etcd answered
-// 200.
-func (s *Store) post(ctx context.Context, url string, body []byte) ([]byte, error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	hreq.Header.Set("Content-Type", "application/json")
+// post POSTs body to ep's path and returns the answer's body when etcd
+// answered 200.
+func (s *Store) post(ctx context.Context, ep *url.URL, path string, body []byte) ([]byte, error) {
 	s.roundTrips.Add(1)
-	hresp, err := s.http.Do(hreq)
+	status, data, err := s.http.post(ctx, ep, path, body)
 	if err != nil {
 		return nil, classifyTransport(err)
 	}
-	defer hresp.Body.Close()
-	data, err := io.ReadAll(hresp.Body)
-	if err != nil {
-		return nil, &transportError{err: err}
-	}
-	if hresp.StatusCode != http.StatusOK {
-		return nil, gatewayFailure(hresp.StatusCode, data)
+	if status != http.StatusOK {
+		return nil, gatewayFailure(status, data)
 	}
 	return data, nil
 }

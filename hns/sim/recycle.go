@@ -36,17 +36,49 @@ func randomName() string {
 }
 
 // spare returns a pool file to write into, or a new file name in the pool
-// directory when the pool is empty.
+// directory when the pool is empty. In an exclusive section the pool is
+// listed once and then kept up to date as files enter and leave it (no
+// other process or goroutine touches it meanwhile), rather than read
+// again for every file written.
 func (st store) spare() string {
-	dir, err := os.Open(st.path(poolDir))
-	if err == nil {
-		names, _ := dir.Readdirnames(1)
-		dir.Close()
-		if len(names) == 1 {
+	if st.spares == nil {
+		if names := st.listPool(1); len(names) == 1 {
 			return st.path(poolDir, names[0])
 		}
+		return st.path(poolDir, randomName())
+	}
+	if len(*st.spares) == 0 {
+		*st.spares = st.listPool(poolBatch)
+	}
+	if l := *st.spares; len(l) > 0 {
+		*st.spares = l[:len(l)-1]
+		return st.path(poolDir, l[len(l)-1])
 	}
 	return st.path(poolDir, randomName())
+}
+
+// poolBatch is how many pool files spare lists at once: more than one
+// operation writes (an endpoint, its address, membership and name, and
+// the journal).
+const poolBatch = 16
+
+// listPool returns up to n names of pool files.
+func (st store) listPool(n int) []string {
+	dir, err := os.Open(st.path(poolDir))
+	if err != nil {
+		return nil
+	}
+	defer dir.Close()
+	names, _ := dir.Readdirnames(n)
+	return names
+}
+
+// pooled records that name entered the pool in the exclusive section
+// under way.
+func (st store) pooled(name string) {
+	if st.spares != nil {
+		*st.spares = append(*st.spares, name)
+	}
 }
 
 // putFile replaces path with data atomically, now; the caller holds the
@@ -67,15 +99,20 @@ func (st store) putFile(path string, data []byte) error {
 	}
 	pending := st.path(pendingDir, randomName())
 	kept := os.Link(path, pending) == nil // false for a new file
-	if err := os.Rename(spare, path); err != nil {
+	if err := rename(spare, path); err != nil {
 		if kept {
 			os.Remove(pending)
 		}
 		return err
 	}
-	if kept {
-		return os.Rename(pending, st.path(poolDir, filepath.Base(pending)))
+	if !kept {
+		return nil
 	}
+	name := filepath.Base(pending)
+	if err := rename(pending, st.path(poolDir, name)); err != nil {
+		return err
+	}
+	st.pooled(name)
 	return nil
 }
 
@@ -83,9 +120,13 @@ func (st store) putFile(path string, data []byte) error {
 // not an error. The caller holds the exclusive lock and commits or applies
 // a journal.
 func (st store) dropFile(path string) error {
-	err := os.Rename(path, st.path(poolDir, randomName()))
+	name := randomName()
+	err := rename(path, st.path(poolDir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	if err == nil {
+		st.pooled(name)
 	}
 	return err
 }

@@ -5,8 +5,14 @@ import (
 	"testing"
 )
 
+// Outside an exclusive section the pool is listed for each file written;
+// in one, once, and then kept by the section: both must reuse every inode.
 func TestPutAndDropRecycleInodes(t *testing.T) {
-	st := store{dir: tempDir(t)}
+	t.Run("listed each time", func(t *testing.T) { testRecycle(t, store{dir: tempDir(t)}) })
+	t.Run("listed once per section", func(t *testing.T) { testRecycle(t, store{dir: tempDir(t), spares: new([]string)}) })
+}
+
+func testRecycle(t *testing.T, st store) {
 	check(t, "init", st.init())
 	path := st.path(endpointsDir, "x.json")
 	poolSize := func() int {

@@ -254,6 +254,8 @@ func (s *Sim) locked(exclusive bool, fn func() error) error {
 		return fmt.Errorf("hns sim: %w", err)
 	}
 	defer unlock()
+	s.st.spares = new([]string)
+	defer func() { s.st.spares = nil }()
 	if err := s.st.recover(); err != nil {
 		return err
 	}

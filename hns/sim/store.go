@@ -36,6 +36,9 @@ var objectDirs = []string{networksDir, endpointsDir, namespacesDir, namesDir, me
 type store struct {
 	dir string
 	tx  *journal // the writes of the operation under way (exclusive sections only)
+	// spares are the pool files known to be free in the exclusive section
+	// under way (see spare); nil outside one.
+	spares *[]string
 }
 
 func (st store) path(elem ...string) string {
@@ -99,7 +102,7 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err
 	}
