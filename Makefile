@@ -10,7 +10,13 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/calico-win/cni/plugin.Version=$(VERSION)
+# Each binary is linked to a temporary file and copied into place, as an
+# installation copies it onto a node: a binary run straight from the
+# linker's output costs about 0.5 ms more wall time per process here
+# (perf stat of `calico-ipam version`: 2.6 ms against 2.1 ms for a byte-equal
+# copy, with the same CPU), which would skew `make bench`.
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)"
+INSTALL   = cp $@.link $@.copy && mv -f $@.copy $@ && rm -f $@.link
 SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 
 .PHONY: build demo demo-windows test bench chaos fuzz vet clean
@@ -18,13 +24,13 @@ SOURCES  := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 build: bin/calico bin/calico-ipam bin/hnsctl bin/windows/calico.exe bin/windows/calico-ipam.exe bin/windows/hnsctl.exe
 
 bin/calico: $(SOURCES)
-	$(GOBUILD) -o $@ ./cmd/calico
+	$(GOBUILD) -o $@.link ./cmd/calico && $(INSTALL)
 bin/calico-ipam: $(SOURCES)
-	$(GOBUILD) -o $@ ./cmd/calico-ipam
+	$(GOBUILD) -o $@.link ./cmd/calico-ipam && $(INSTALL)
 bin/hnsctl: $(SOURCES)
-	$(GOBUILD) -o $@ ./cmd/hnsctl
+	$(GOBUILD) -o $@.link ./cmd/hnsctl && $(INSTALL)
 bin/windows/%.exe: $(SOURCES)
-	GOOS=windows GOARCH=amd64 $(GOBUILD) -o $@ ./cmd/$*
+	GOOS=windows GOARCH=amd64 $(GOBUILD) -o $@.link ./cmd/$* && $(INSTALL)
 
 demo: build
 	./scripts/demo.sh $(DEMO_MODE)
