@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 
 	"github.com/containernetworking/cni/pkg/invoke"
@@ -24,17 +23,29 @@ func cmdGC(args *skel.CmdArgs) error {
 	return toCNIError(c.gc())
 }
 
-// gcContainerIDRE is the container ID GC recognises in a handle
+// isGCContainerID tells a container ID GC recognises in a handle
 // "<network>.<containerID>" or an endpoint "<containerID>_<network>":
-// letters, digits and dashes (containerd's and Docker's hex IDs, Kubernetes
-// names). With a dot or an underscore the split is ambiguous ("Calico.v2.x"
-// is network Calico.v2's), so such a container is left to its DEL.
-var gcContainerIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+// letters, digits and dashes, not starting with a dash (containerd's and
+// Docker's hex IDs, Kubernetes names): ^[A-Za-z0-9][A-Za-z0-9-]*$. With a
+// dot or an underscore the split is ambiguous ("Calico.v2.x" is network
+// Calico.v2's), so such a container is left to its DEL.
+func isGCContainerID(s string) bool {
+	if s == "" || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // handleContainer returns the container of one of this network's handles.
 func (c *call) handleContainer(handle string) (string, bool) {
 	cid, ok := strings.CutPrefix(handle, c.nc.Name+".")
-	return cid, ok && gcContainerIDRE.MatchString(cid)
+	return cid, ok && isGCContainerID(cid)
 }
 
 // gc removes what this node holds for attachments of this network missing
@@ -129,7 +140,7 @@ func (c *call) staleEndpoints(dp *dataplane.Dataplane, keep map[string]bool) (ma
 	}
 	eps, err := dp.PodEndpoints(c.ctx, names)
 	for cid := range eps {
-		if !gcContainerIDRE.MatchString(cid) || keep[cid] {
+		if !isGCContainerID(cid) || keep[cid] {
 			delete(eps, cid)
 		}
 	}

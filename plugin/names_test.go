@@ -16,6 +16,7 @@ var nameRules = []struct {
 }{
 	{"DNS-1123 label", regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`), isDNS1123Label},
 	{"DNS-1123 subdomain", regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`), isDNS1123Subdomain},
+	{"GC container ID", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`), isGCContainerID},
 	{"GUID", regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`), isGUID},
 	{"network name", regexp.MustCompile(networkNamePattern), isNetworkName},
 }
