@@ -67,6 +67,11 @@ func TestKDDLostReplyIntegration(t *testing.T) {
 		{"handle deletion", func() *faultproxy.Rule {
 			return faultproxy.Match(http.MethodDelete, `/ipamhandles/`, faultproxy.DropReply)
 		}, true},
+		{"endpoint deletion", func() *faultproxy.Rule {
+			r := faultproxy.Match(http.MethodPatch, `/pods/web-0/status$`, faultproxy.DropReply)
+			r.Nth = 2 // the ADD's patch, then the DEL's (unread, conditioned on the container ID)
+			return r
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newKDDHarness(t)
