@@ -111,19 +111,21 @@ func (c *call) legacyHandles() []string {
 
 func (c *call) allocator() *ipam.Allocator {
 	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node),
-		CopyBlock: c.copyBlock()}
+		CopyBlock: c.perObjectReads()}
 }
 
-// copyBlock: the node keeps a copy of its current block, which stands in
-// for reading it (ipam.Allocator.CopyBlock), on the Kubernetes datastore,
-// where each object read is an API request of its own.
-func (c *call) copyBlock() bool { return datastoreOf(c.nc) == datastoreKubernetes }
+// perObjectReads: the datastore answers each object read with a request of
+// its own (the Kubernetes datastore), rather than many in one transaction
+// (etcd). There the node keeps a copy of its current block, which stands in
+// for reading it (ipam.Allocator.CopyBlock), and a DEL reads less up front
+// (delreads.go).
+func (c *call) perObjectReads() bool { return datastoreOf(c.nc) == datastoreKubernetes }
 
 // hintedBlock is the block a DEL should read with its first read: the
 // node's current block, unless the allocator has a copy of it.
 func (c *call) hintedBlock() []netip.Prefix {
 	h := newFileHint(c.nc, c.node).Load()
-	if !h.CIDR.IsValid() || (h.Block.Rev != "" && c.copyBlock()) {
+	if !h.CIDR.IsValid() || (h.Block.Rev != "" && c.perObjectReads()) {
 		return nil
 	}
 	return []netip.Prefix{h.CIDR}

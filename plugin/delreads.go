@@ -29,7 +29,7 @@ type endpointOfDeleter interface {
 
 // firstHandles are the handles a DEL's first read asks for.
 func (c *call) firstHandles(handles []string) []string {
-	if c.copyBlock() { // the Kubernetes datastore
+	if c.perObjectReads() {
 		return handles[:1]
 	}
 	return handles
@@ -57,7 +57,7 @@ func (c *call) withLegacyHandles(snap *datastore.Snapshot, handles []string) (*d
 // endpointDeleter is the store's endpointOfDeleter on the Kubernetes
 // datastore, else nil (the endpoint is read with the DEL's first read).
 func (c *call) endpointDeleter() endpointOfDeleter {
-	if !c.copyBlock() {
+	if !c.perObjectReads() {
 		return nil
 	}
 	d, _ := c.store.(endpointOfDeleter)
