@@ -31,14 +31,7 @@ func encodeTxn(t txnRequest) ([]byte, error) {
 	}
 	if len(t.Compare) > 0 {
 		field("compare")
-		b = append(b, '[')
-		for i, c := range t.Compare {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = c.appendJSON(b)
-		}
-		b = append(b, ']')
+		b = appendList(b, t.Compare)
 	}
 	for _, branch := range []struct {
 		name string
@@ -48,16 +41,21 @@ func encodeTxn(t txnRequest) ([]byte, error) {
 			continue
 		}
 		field(branch.name)
-		b = append(b, '[')
-		for i, op := range branch.ops {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = op.appendJSON(b)
-		}
-		b = append(b, ']')
+		b = appendList(b, branch.ops)
 	}
 	return append(b, '}'), nil
+}
+
+// appendList appends items as a JSON array.
+func appendList[T interface{ appendJSON([]byte) []byte }](b []byte, items []T) []byte {
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = it.appendJSON(b)
+	}
+	return append(b, ']')
 }
 
 // plain tells whether every string of t (the compare's enum names) is
