@@ -229,6 +229,7 @@ func testKDDConcurrentAdds(t *testing.T, crds kastest.CRDSet) {
 	}
 	h.addAll(rts)
 	h.delAll(rts)
+	h.kddLeakCheck() // no handle created ahead (ipam/ahead.go) is left
 	h.leakCheck()
 }
 
