@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -32,20 +34,28 @@ type Client struct {
 	// them all on one.
 	first     sync.Mutex
 	connected atomic.Bool
+
+	// early opens the first connection as soon as the Client is made
+	// (preconnect.go); nil when it cannot.
+	early *tlsDialer
 }
 
 // New returns a Client for cfg. It reads the kubeconfig and credential files
-// but does not contact the server (nor run an exec credential plugin).
+// and starts opening the connection its first request will use
+// (preconnect.go); it sends no request (nor runs an exec credential plugin).
 func New(cfg Config) (*Client, error) {
 	ac, err := loadConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
 	c, err := newClient(ac, cfg.Timeout, cfg.UserAgent)
-	if err != nil || cfg.SessionCache == "" {
-		return c, err
+	if err != nil {
+		return nil, err
 	}
-	c.keepSessions(cfg.SessionCache, ac)
+	if cfg.SessionCache != "" {
+		c.keepSessions(cfg.SessionCache, ac)
+	}
+	c.connectEarly()
 	return c, nil
 }
 
@@ -66,13 +76,31 @@ func newClient(ac *apiConfig, timeout time.Duration, userAgent string) (*Client,
 	if err != nil {
 		return nil, fmt.Errorf("the Kubernetes API server %q: %w", ac.Host, err)
 	}
-	rt, _, err := newTransport(ac, userAgent)
+	rt, t, err := newTransport(ac, userAgent)
 	if err != nil {
 		return nil, fmt.Errorf("a Kubernetes API client for %s: %w", base, err)
 	}
 	c := &Client{base: base, timeout: timeout}
 	c.http = &http.Client{Transport: counting{next: rt, c: c}}
+	if ac.Exec == nil && directTLS(t, base.String()) {
+		c.early = &tlsDialer{dial: t.DialContext, config: func() *tls.Config { return t.TLSClientConfig },
+			h2: t.ForceAttemptHTTP2, timeout: t.TLSHandshakeTimeout}
+		t.DialTLSContext = c.early.DialTLSContext
+	}
 	return c, nil
+}
+
+// connectEarly starts the connection the first request will use
+// (preconnect.go).
+func (c *Client) connectEarly() {
+	if c.early == nil {
+		return
+	}
+	port := c.base.Port()
+	if port == "" {
+		port = "443"
+	}
+	c.early.openEarly(net.JoinHostPort(c.base.Hostname(), port))
 }
 
 // Server is the API server's URL.
@@ -90,7 +118,12 @@ func (c *Client) Peak() int64 { return c.peak.Load() }
 func (c *Client) ResetPeak() { c.peak.Store(c.inFlight.Load()) }
 
 // Close releases idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+func (c *Client) Close() {
+	if c.early != nil {
+		c.early.close()
+	}
+	c.http.CloseIdleConnections()
+}
 
 // counting counts requests, and the requests in flight until their body is
 // closed.
