@@ -76,24 +76,12 @@ func (c *crdClient) rediscover(ctx context.Context, failed *APIGroup, err error)
 	return c.g != prev
 }
 
-// read runs a request that may be repeated in a newly discovered group.
-func (c *crdClient) read(ctx context.Context, f func(g *APIGroup) error) error {
-	g, err := c.group(ctx)
-	if err != nil {
-		return err
-	}
-	err = f(g)
-	if err != nil && c.rediscover(ctx, g, err) {
-		err = f(c.current())
-	}
-	return c.explain(g, err)
-}
-
-// write runs a write, and repeats it in a newly discovered group: a write
-// refused as not served wrote nothing. (A Change's first write can be the
-// first request of a call in the group: its reads may all have come from
-// the node's copies.)
-func (c *crdClient) write(ctx context.Context, f func(g *APIGroup) error) error {
+// inGroup runs a request in the current group, and repeats it in a newly
+// discovered one when the group was not served. That is safe for writes
+// too: a request refused as not served did nothing. (A Change's first write
+// can be a call's first request in the group: its reads may all have come
+// from the node's copies.)
+func (c *crdClient) inGroup(ctx context.Context, f func(g *APIGroup) error) error {
 	g, err := c.group(ctx)
 	if err != nil {
 		return err
@@ -119,15 +107,15 @@ func (c *crdClient) explain(g *APIGroup, err error) error {
 var ErrAPIGroupNotServed = errors.New("the Kubernetes API does not serve Calico's resources in the configured calico_api_group")
 
 func (c *crdClient) Get(ctx context.Context, r k8s.Resource, name string, out any) error {
-	return c.read(ctx, func(g *APIGroup) error { return c.Client.Get(ctx, g.resource(r), name, out) })
+	return c.inGroup(ctx, func(g *APIGroup) error { return c.Client.Get(ctx, g.resource(r), name, out) })
 }
 
 func (c *crdClient) List(ctx context.Context, r k8s.Resource, selector string, out any) error {
-	return c.read(ctx, func(g *APIGroup) error { return c.Client.List(ctx, g.resource(r), selector, out) })
+	return c.inGroup(ctx, func(g *APIGroup) error { return c.Client.List(ctx, g.resource(r), selector, out) })
 }
 
 func (c *crdClient) ListMeta(ctx context.Context, r k8s.Resource) (metas []k8s.ObjectMeta, err error) {
-	err = c.read(ctx, func(g *APIGroup) error {
+	err = c.inGroup(ctx, func(g *APIGroup) error {
 		metas, err = c.Client.ListMeta(ctx, g.resource(r))
 		return err
 	})
@@ -135,13 +123,13 @@ func (c *crdClient) ListMeta(ctx context.Context, r k8s.Resource) (metas []k8s.O
 }
 
 func (c *crdClient) Create(ctx context.Context, r k8s.Resource, obj, out any) error {
-	return c.write(ctx, func(g *APIGroup) error { return c.Client.Create(ctx, g.resource(r), g.body(obj), out) })
+	return c.inGroup(ctx, func(g *APIGroup) error { return c.Client.Create(ctx, g.resource(r), g.body(obj), out) })
 }
 
 func (c *crdClient) Update(ctx context.Context, r k8s.Resource, name string, obj, out any) error {
-	return c.write(ctx, func(g *APIGroup) error { return c.Client.Update(ctx, g.resource(r), name, g.body(obj), out) })
+	return c.inGroup(ctx, func(g *APIGroup) error { return c.Client.Update(ctx, g.resource(r), name, g.body(obj), out) })
 }
 
 func (c *crdClient) Delete(ctx context.Context, r k8s.Resource, name string, pre k8s.Preconditions) error {
-	return c.write(ctx, func(g *APIGroup) error { return c.Client.Delete(ctx, g.resource(r), name, pre) })
+	return c.inGroup(ctx, func(g *APIGroup) error { return c.Client.Delete(ctx, g.resource(r), name, pre) })
 }
