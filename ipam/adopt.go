@@ -55,19 +55,7 @@ func (a *Allocator) findOrphan(ctx context.Context, p *plan, cidrs []netip.Prefi
 // first and confirms it after the block, Calico's order).
 func (a *Allocator) adopt(ctx context.Context, p *plan, b datastore.Versioned[datastore.Block], pool datastore.IPPool) (*Assignment, error) {
 	slog.Info("adopting a block of this host that has no affinity", "block", b.Value.CIDR, "host", a.Host)
-	blk := cloneBlock(b.Value)
-	addr, err := allocate(&blk, a.attribute(p.req), nil, p.reserved())
-	if err != nil {
-		return nil, err
-	}
-	c := datastore.Change{
-		Affinities: append(slices.Clone(p.cleanup), datastore.Write[datastore.Affinity]{Op: datastore.Create,
-			Value: datastore.Affinity{Host: a.Host, CIDR: blk.CIDR, State: datastore.AffinityConfirmed}}),
-		Handles: []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)},
-		Blocks:  []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
-	}
-	if err := a.commit(ctx, c); err != nil {
-		return nil, err
-	}
-	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool, affinitySeen: true}, nil
+	aw := datastore.Write[datastore.Affinity]{Op: datastore.Create,
+		Value: datastore.Affinity{Host: a.Host, CIDR: b.Value.CIDR, State: datastore.AffinityConfirmed}}
+	return a.allocate(ctx, p, b, pool, &aw, true)
 }

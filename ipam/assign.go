@@ -78,7 +78,21 @@ func (a *Allocator) autoAssign(ctx context.Context, p *plan) (*Assignment, error
 // (pending, or pendingDeletion left by a release that did not finish) is
 // confirmed in the same write, as Calico's getBlockFromAffinity does.
 func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned[datastore.Affinity], b datastore.Versioned[datastore.Block], pool datastore.IPPool) (*Assignment, error) {
-	blk := b.Value
+	var aw *datastore.Write[datastore.Affinity]
+	if af.Rev != "" && af.Value.State != datastore.AffinityConfirmed && af.Value.State != "" {
+		confirmed := af.Value
+		confirmed.State = datastore.AffinityConfirmed
+		aw = &datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev}
+	}
+	return a.allocate(ctx, p, b, pool, aw, af.Rev != "")
+}
+
+// allocate takes the next free address of existing block b and commits the
+// block, the handle (unless created ahead, ahead.go), the stale affinities'
+// deletions and aw, the block's affinity write when it needs one.
+// affinitySeen: the affinity was read confirmed, or aw confirms it.
+func (a *Allocator) allocate(ctx context.Context, p *plan, b datastore.Versioned[datastore.Block], pool datastore.IPPool, aw *datastore.Write[datastore.Affinity], affinitySeen bool) (*Assignment, error) {
+	blk := cloneBlock(b.Value)
 	addr, err := allocate(&blk, a.attribute(p.req), nil, p.reserved())
 	if err != nil {
 		return nil, err
@@ -87,18 +101,16 @@ func (a *Allocator) allocIn(ctx context.Context, p *plan, af datastore.Versioned
 		Affinities: slices.Clone(p.cleanup),
 		Blocks:     []datastore.Write[datastore.Block]{{Op: datastore.Update, Value: blk, Rev: b.Rev}},
 	}
-	if p.handle != nil || !a.hs.ahead.covers(blk.CIDR) { // else created ahead (ahead.go)
+	if p.handle != nil || !a.hs.ahead.covers(blk.CIDR) {
 		c.Handles = []datastore.Write[datastore.Handle]{p.handleWrite(blk.CIDR)}
 	}
-	if af.Rev != "" && af.Value.State != datastore.AffinityConfirmed && af.Value.State != "" {
-		confirmed := af.Value
-		confirmed.State = datastore.AffinityConfirmed
-		c.Affinities = append(c.Affinities, datastore.Write[datastore.Affinity]{Op: datastore.Update, Value: confirmed, Rev: af.Rev})
+	if aw != nil {
+		c.Affinities = append(c.Affinities, *aw)
 	}
 	if err := a.commit(ctx, c); err != nil {
 		return nil, err
 	}
-	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool, affinitySeen: af.Rev != ""}, nil
+	return &Assignment{Addr: addr, Block: blk.CIDR, Pool: pool, affinitySeen: affinitySeen}, nil
 }
 
 // assignFromHint allocates from the hinted block when the first read shows

@@ -38,7 +38,7 @@ func (c *call) firstHandles(handles []string) []string {
 // withLegacyHandles reads the legacy handles into snap when the first read
 // left them out and found no handle.
 func (c *call) withLegacyHandles(snap *datastore.Snapshot, handles []string) (*datastore.Snapshot, error) {
-	if _, ok := snap.Handles[handles[0]]; ok || len(c.firstHandles(handles)) == len(handles) {
+	if _, ok := snap.Handles[handles[0]]; ok || !c.perObjectReads() || len(handles) == 1 {
 		return snap, nil
 	}
 	more, err := c.store.Read(c.ctx, datastore.Query{Handles: handles[1:]})

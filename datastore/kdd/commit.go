@@ -161,17 +161,17 @@ func singleDelete(c datastore.Change) *deletion {
 	var ds []deletion
 	for _, w := range c.Affinities {
 		if w.Op == datastore.Delete {
-			ds = append(ds, deletion{blockAffinities, affinityObject(w.Value, false).Metadata.Name, w.Rev})
+			ds = append(ds, deletion{blockAffinities, affinityName(w.Value.Host, w.Value.CIDR), w.Rev})
 		}
 	}
 	for _, w := range c.Handles {
 		if w.Op == datastore.Delete {
-			ds = append(ds, deletion{ipamHandles, handleObject(w.Value, false).Metadata.Name, w.Rev})
+			ds = append(ds, deletion{ipamHandles, handleName(w.Value.HandleID), w.Rev})
 		}
 	}
 	for _, w := range c.Blocks {
 		if w.Op == datastore.Delete {
-			ds = append(ds, deletion{ipamBlocks, blockObject(w.Value, false).Metadata.Name, w.Rev})
+			ds = append(ds, deletion{ipamBlocks, blockName(w.Value.CIDR), w.Rev})
 		}
 	}
 	if len(ds) != 1 || ds[0].rev == "" {
