@@ -44,6 +44,12 @@ type Allocator struct {
 	// object read is a request of its own (Kubernetes); on etcd they ride
 	// in the first read's transaction anyway.
 	CopyBlock bool
+	// Finish, when set, is given the end of each locked session (storing
+	// the hint, then releasing the host lock) to run while the caller goes
+	// on, instead of the caller waiting for it: an ADD then starts its HNS
+	// work at once. Whoever sets it waits for that work before exiting;
+	// the next session, of this process or another, waits for the lock.
+	Finish func(func())
 
 	hs *hintState // during a locked session (hint.go)
 }

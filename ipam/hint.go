@@ -60,11 +60,19 @@ func (a *Allocator) session(ctx context.Context) (end func(), err error) {
 		a.hs.h.Block, a.hs.h.AffinityAt = datastore.Versioned[datastore.Block]{}, time.Time{}
 	}
 	return func() {
-		if a.Hint != nil && a.hs.dirty {
-			a.Hint.Store(a.hs.h)
-		}
+		hs := a.hs
 		a.hs = nil
-		unlock()
+		finish := func() {
+			if a.Hint != nil && hs.dirty {
+				a.Hint.Store(hs.h)
+			}
+			unlock()
+		}
+		if a.Finish != nil {
+			a.Finish(finish)
+			return
+		}
+		finish()
 	}, nil
 }
 

@@ -134,11 +134,21 @@ func (c *call) add() (*current.Result, error) {
 			return nil, err
 		}
 	}
-	// fail undoes this ADD: the endpoint it created (if any), then the
-	// address, on a fresh budget.
+	// On the Kubernetes datastore the endpoint records no MAC, so a new
+	// pod's is written while HNS creates the HNS endpoint (wepAlongside).
+	wep := c.wepAlongside(got)
+	// fail undoes this ADD: the WorkloadEndpoint written alongside and the
+	// HNS endpoint it created (if any), then the address, on a fresh budget.
 	fail := func(created *hns.Endpoint, err error) (*current.Result, error) {
 		ctx, cancel := c.undoContext()
 		defer cancel()
+		if wep != nil && <-wep == nil {
+			if werr := c.removeWEP(ctx, c.wepKey(), nil); werr != nil {
+				slog.Error("could not remove the WorkloadEndpoint after a failed ADD; the runtime's DEL will", "err", werr)
+				// It names the address: keep that for the DEL to free.
+				return nil, err
+			}
+		}
 		if created != nil {
 			if rerr := dp.RemoveEndpoint(ctx, created); rerr != nil {
 				slog.Error("could not remove the endpoint after a failed ADD; the runtime's DEL will", "endpoint", created.Name, "err", rerr)
@@ -162,7 +172,13 @@ func (c *call) add() (*current.Result, error) {
 		return fail(ep, c.unknownNamespace(dp, nsID, err))
 	}
 	slog.Debug("HNS endpoint attached", "endpoint", ep.Name, "id", ep.Id, "ms", msSince(start))
-	if err := c.writeWEP(got, ep.MacAddress); err != nil {
+	if wep != nil {
+		err = <-wep
+		wep = nil // its outcome is taken: fail has none of it left to undo
+	} else {
+		err = c.writeWEP(got, ep.MacAddress)
+	}
+	if err != nil {
 		if !created {
 			ep = nil
 		}
@@ -282,6 +298,35 @@ func (c *call) addDelegated(extra datastore.Query, prepare func(*datastore.Snaps
 	return nil, fmt.Errorf("IPAM plugin %s returned no IPv4 address", c.nc.IPAM.Type)
 }
 
+// wepAlongside starts writing the WorkloadEndpoint of a new pod (none was
+// read) when the datastore records no MAC, so that it need not wait for
+// the HNS endpoint: on the Kubernetes datastore the endpoint is the pod's
+// annotations, a write as slow as HNS's work. The channel yields the
+// write's outcome once; nil means the caller writes it after HNS, as Calico
+// does (on etcd, which stores the MAC, or over an existing endpoint, which
+// a failed ADD must leave as it was).
+func (c *call) wepAlongside(got *ipamOutcome) chan error {
+	if !c.perObjectReads() {
+		return nil
+	}
+	if _, ok := got.snap.Endpoints[c.wepKey()]; ok {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.writeWEP(got, "") }()
+	return done
+}
+
+// removeWEP deletes this container's WorkloadEndpoint (kept when it
+// belongs to a newer sandbox or pod): one conditional write where the
+// store can, else a read and a delete (snap, when not nil, holds the read).
+func (c *call) removeWEP(ctx context.Context, k datastore.WEPKey, snap *datastore.Snapshot) error {
+	if epd := c.endpointDeleter(); epd != nil {
+		return c.deleteWEPOf(ctx, epd, k)
+	}
+	return c.deleteWEP(ctx, k, snap)
+}
+
 // writeWEP records the workload endpoint, replacing the one of an earlier
 // ADD of the same pod.
 func (c *call) writeWEP(got *ipamOutcome, mac string) error {
@@ -347,8 +392,8 @@ func cmdDel(args *skel.CmdArgs) error {
 	return nil
 }
 
-// del undoes ADD in Calico's order: the WorkloadEndpoint (kept when it
-// belongs to a newer sandbox of the pod), the HNS endpoint, the address.
+// del undoes ADD: the WorkloadEndpoint (kept when it belongs to a newer
+// sandbox of the pod) and the HNS endpoint, together, then the address.
 // Whatever is already gone counts as done; anything else fails the DEL so
 // the runtime retries it, instead of leaking.
 func (c *call) del() error {
@@ -384,19 +429,18 @@ func (c *call) del() error {
 			return err
 		}
 	}
-	if epd != nil {
-		err = c.deleteWEPOf(epd, k)
-	} else {
-		err = c.deleteWEP(k, snap)
+	// Calico deletes the WorkloadEndpoint, then the HNS endpoint. Neither
+	// depends on the other (each is retried by the runtime's next DEL when
+	// it fails), so here they run together; what the order protects is
+	// kept: the address is released only once both are gone.
+	weps := make(chan error, 1)
+	go func() { weps <- c.removeWEP(c.ctx, k, snap) }()
+	rerr := c.removePod(snap, handles)
+	werr := <-weps
+	if werr != nil && rerr != nil {
+		slog.Error("could not remove the HNS endpoint either", "err", rerr)
 	}
-	if err != nil {
-		return err
-	}
-	h, err := openHNS()
-	if err != nil {
-		return fmt.Errorf("opening HNS: %w", err)
-	}
-	if err := newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID, handleBlocks(snap, handles)); err != nil {
+	if err := cmp.Or(werr, rerr); err != nil {
 		return err
 	}
 	if c.calicoIPAM() {
@@ -404,6 +448,15 @@ func (c *call) del() error {
 		return err
 	}
 	return c.delegateDel(c.ctx)
+}
+
+// removePod removes the container's HNS endpoint.
+func (c *call) removePod(snap *datastore.Snapshot, handles []string) error {
+	h, err := openHNS()
+	if err != nil {
+		return fmt.Errorf("opening HNS: %w", err)
+	}
+	return newDataplane(c.nc, h).RemovePod(c.ctx, c.args.ContainerID, handleBlocks(snap, handles))
 }
 
 // handleBlocks are the blocks the handles hold addresses in, as read.
@@ -431,7 +484,7 @@ func (c *call) delegateDel(ctx context.Context) error {
 // deleteWEP deletes this container's WorkloadEndpoint, unless it belongs to
 // another container ID (a DEL for an old sandbox of a pod that has a new one).
 // snap holds the endpoint as first read; a conflict reads it again.
-func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
+func (c *call) deleteWEP(ctx context.Context, k datastore.WEPKey, snap *datastore.Snapshot) error {
 	for attempt := 0; attempt < 6; attempt++ {
 		var w *datastore.Versioned[datastore.WorkloadEndpoint]
 		if snap != nil {
@@ -442,7 +495,7 @@ func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 			w, snap = &v, nil
 		} else {
 			var err error
-			w, err = c.store.GetWorkloadEndpoint(c.ctx, k)
+			w, err = c.store.GetWorkloadEndpoint(ctx, k)
 			if errors.Is(err, datastore.ErrNotFound) {
 				return nil
 			}
@@ -458,7 +511,7 @@ func (c *call) deleteWEP(k datastore.WEPKey, snap *datastore.Snapshot) error {
 			slog.Info("keeping the WorkloadEndpoint of a newer pod of the same name", "wep", k.Name, "uid", w.Value.Metadata.UID)
 			return nil
 		}
-		err := c.store.DeleteWorkloadEndpoint(c.ctx, k, w.Rev)
+		err := c.store.DeleteWorkloadEndpoint(ctx, k, w.Rev)
 		if err == nil || errors.Is(err, datastore.ErrNotFound) {
 			return nil
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/containernetworking/cni/pkg/skel"
@@ -30,6 +31,9 @@ type call struct {
 	// undoBy is the call's deadline, by which an ADD's undo ends (see
 	// reserveUndo); zero outside ADD.
 	undoBy time.Time
+	// finishing is the IPAM sessions' ends (hint stored, host lock
+	// released) still running; close waits for them.
+	finishing sync.WaitGroup
 }
 
 // newCall parses stdin and CNI_ARGS, sets up logging, finds the node name and
@@ -91,6 +95,7 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 }
 
 func (c *call) close() {
+	c.finishing.Wait()
 	if c.store != nil {
 		c.store.Close()
 	}
@@ -111,7 +116,7 @@ func (c *call) legacyHandles() []string {
 
 func (c *call) allocator() *ipam.Allocator {
 	return &ipam.Allocator{Store: c.store, Host: c.node, Lock: hostLock(c.nc), Hint: newFileHint(c.nc, c.node),
-		CopyBlock: c.perObjectReads()}
+		CopyBlock: c.perObjectReads(), Finish: func(f func()) { c.finishing.Go(f) }}
 }
 
 // perObjectReads: the datastore answers each object read with a request of

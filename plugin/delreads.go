@@ -66,13 +66,13 @@ func (c *call) endpointDeleter() endpointOfDeleter {
 
 // deleteWEPOf deletes this container's endpoint through d, reading it (as
 // deleteWEP does) only when the pod does not hold this container's ID.
-func (c *call) deleteWEPOf(d endpointOfDeleter, k datastore.WEPKey) error {
-	err := d.DeleteWorkloadEndpointOf(c.ctx, k, c.args.ContainerID, c.podUID())
+func (c *call) deleteWEPOf(ctx context.Context, d endpointOfDeleter, k datastore.WEPKey) error {
+	err := d.DeleteWorkloadEndpointOf(ctx, k, c.args.ContainerID, c.podUID())
 	switch {
 	case err == nil, errors.Is(err, datastore.ErrNotFound):
 		return nil
 	case errors.Is(err, datastore.ErrConflict):
-		return c.deleteWEP(k, nil)
+		return c.deleteWEP(ctx, k, nil)
 	}
 	return fmt.Errorf("deleting WorkloadEndpoint %s/%s: %w", k.Namespace, k.Name, err)
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/types"
@@ -413,6 +414,46 @@ func testKDDAPIGroup(t *testing.T, crds kastest.CRDSet) {
 		if err := h.del(rt); err != nil {
 			t.Fatal(err)
 		}
+	}
+	h.leakCheck()
+}
+
+// On the Kubernetes datastore a new pod's WorkloadEndpoint (its podIP
+// annotations) is written while HNS creates the pod's endpoint, not after:
+// with attaching the endpoint taking 1.5 s, the annotations are there
+// well before the ADD ends. A failure then undoes both (FaultLeavesNothing).
+func TestKDDEndpointWrittenAlongsideHNSIntegration(t *testing.T) {
+	h := newKDDHarnessIn(t, kastest.CRDsV1)
+	rt := h.kubePod("web-0", nil)
+	if err := h.sim.SetLatency(context.Background(), "AttachEndpoint", 1500*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	added := make(chan error, 1)
+	go func() {
+		_, err := h.add(rt)
+		added <- err
+	}()
+	var seen time.Duration
+	for seen == 0 && time.Since(start) < 10*time.Second {
+		if h.annotations("web-0")["cni.projectcalico.org/podIP"] != "" {
+			seen = time.Since(start)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := <-added; err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if seen == 0 || took-seen < time.Second {
+		t.Fatalf("podIP annotation written %s into an ADD of %s: want it while HNS attaches (over 1 s before the end)",
+			seen.Round(time.Millisecond), took.Round(time.Millisecond))
+	}
+	if err := h.sim.SetLatency(context.Background(), "AttachEndpoint", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
 	}
 	h.leakCheck()
 }
