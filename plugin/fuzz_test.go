@@ -94,6 +94,7 @@ func FuzzBlockHint(f *testing.F) {
 		`{"cidr":"10.244.5.0/26","block":{"Value":{"cidr":"10.244.5.0/26","affinity":"host:n","allocations":[null],"unallocated":[0],"attributes":[],"sequenceNumber":1,"sequenceNumberForAllocation":null,"deleted":false},"Rev":"7"}}`,
 		`{"cidr":"10.244.5.0/26","block":{"Value":{"cidr":"10.9.0.0/26"},"Rev":"7"}}`, `{"cidr":"10.244.5.3/26"}`, `{"cidr":`} {
 		f.Add([]byte(s))
+		f.Add(checked([]byte(s)))
 	}
 	dir := fuzzTempDir(f)
 	f.Fuzz(func(t *testing.T, b []byte) {

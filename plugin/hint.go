@@ -3,8 +3,10 @@ package plugin
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"hash/crc32"
 	"net/netip"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/calico-win/cni/datastore"
@@ -24,11 +26,37 @@ func newFileHint(nc *NetConf, node string) fileHint {
 	return fileHint{path: stateFile(nc, "ipam-block-hint-"+nc.Name+"-"+node)}
 }
 
-// hintFile is the file's JSON. Older versions wrote the bare CIDR.
+// hintFile is the file's JSON. The file holds it, then a newline and the
+// JSON's CRC-32C in 8 hex digits: Store writes the file in place (a new
+// file per write costs the file system far more than the write), so a
+// process reading it without the IPAM lock, or after a crash during a
+// write, may see a mix of two versions, which the checksum turns away.
+// Files of older versions (the bare CIDR, or JSON alone) have no checksum:
+// they count as no hint, once.
 type hintFile struct {
 	CIDR       netip.Prefix                          `json:"cidr"`
 	Block      *datastore.Versioned[datastore.Block] `json:"block,omitempty"`
 	AffinityAt time.Time                             `json:"affinityAt,omitzero"`
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checked is b with its checksum line.
+func checked(b []byte) []byte {
+	return fmt.Appendf(b, "\n%08x", crc32.Checksum(b, castagnoli))
+}
+
+// unchecked is the contents before the checksum line, if it matches.
+func unchecked(b []byte) ([]byte, bool) {
+	i := bytes.LastIndexByte(b, '\n')
+	if i < 0 || len(b)-i-1 != 8 {
+		return nil, false
+	}
+	sum, err := strconv.ParseUint(string(b[i+1:]), 16, 32)
+	if err != nil || uint32(sum) != crc32.Checksum(b[:i], castagnoli) {
+		return nil, false
+	}
+	return b[:i], true
 }
 
 func (h fileHint) Load() ipam.Hint {
@@ -37,14 +65,10 @@ func (h fileHint) Load() ipam.Hint {
 		return ipam.Hint{}
 	}
 	var f hintFile
-	if b = bytes.TrimSpace(b); bytes.HasPrefix(b, []byte("{")) {
-		if json.Unmarshal(b, &f) != nil {
-			return ipam.Hint{}
-		}
-	} else if f.CIDR, err = netip.ParsePrefix(strings.TrimSpace(string(b))); err != nil {
+	if b, ok := unchecked(b); !ok || json.Unmarshal(b, &f) != nil {
 		return ipam.Hint{}
 	}
-	if !f.CIDR.Addr().Is4() || f.CIDR != f.CIDR.Masked() {
+	if !f.CIDR.IsValid() || !f.CIDR.Addr().Is4() || f.CIDR != f.CIDR.Masked() {
 		// Not a block CIDR Store could have written: no hint.
 		return ipam.Hint{}
 	}
@@ -55,7 +79,7 @@ func (h fileHint) Load() ipam.Hint {
 	return out
 }
 
-// Store writes the hint for the next processes.
+// Store writes the hint for the next processes, in place (see hintFile).
 func (h fileHint) Store(v ipam.Hint) {
 	f := hintFile{CIDR: v.CIDR}
 	if v.Block.Rev != "" {
@@ -65,7 +89,7 @@ func (h fileHint) Store(v ipam.Hint) {
 	if err != nil {
 		return
 	}
-	writeFileAtomic(h.path, b)
+	_ = statedir.OverwriteFile(h.path, checked(b))
 }
 
 // writeFileAtomic writes a private file through a temporary file and a

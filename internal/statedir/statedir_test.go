@@ -181,3 +181,74 @@ func BenchmarkCallChecks(b *testing.B) {
 		}
 	}
 }
+
+// OverwriteFile writes a trusted file in place (the same file, shorter
+// contents truncated), creates a missing one private, and replaces one
+// that others could have written instead of writing into it.
+func TestOverwriteFile(t *testing.T) {
+	dir := stateDir(t)
+	file := filepath.Join(dir, "ipam-block-hint")
+	if err := OverwriteFile(file, []byte("a longer first value")); err != nil {
+		t.Fatal(err)
+	}
+	wantTrusted(t, file, true)
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := OverwriteFile(file, []byte("short")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadFile(file); err != nil || string(got) != "short" {
+		t.Fatalf("ReadFile = %q, %v; want %q", got, err, "short")
+	}
+	after, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Error("a trusted file was replaced, not written in place")
+	}
+	openToOthers(t, file, false)
+	if err := OverwriteFile(file, []byte("third")); err != nil {
+		t.Fatal(err)
+	}
+	replaced, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(after, replaced) {
+		t.Error("a file others could write was written in place, not replaced")
+	}
+	wantTrusted(t, file, true)
+	if got, err := ReadFile(file); err != nil || string(got) != "third" {
+		t.Fatalf("ReadFile = %q, %v; want %q", got, err, "third")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the directory holds %d entries, want the file alone", len(entries))
+	}
+}
+
+// A link in the state directory is replaced by a file, never written
+// through.
+func TestOverwriteFileDoesNotFollowLinks(t *testing.T) {
+	dir := stateDir(t)
+	target := filepath.Join(tempDir(t), "elsewhere")
+	if err := os.WriteFile(target, []byte("not the plugin's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "ipam-block-hint")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("cannot make a symbolic link here: %v", err)
+	}
+	if err := OverwriteFile(link, []byte("hint")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "not the plugin's" {
+		t.Errorf("the link's target was written: %q", got)
+	}
+	if st, err := os.Lstat(link); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("the link was not replaced by a file: %v, %v", st, err)
+	}
+}
