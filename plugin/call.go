@@ -31,6 +31,9 @@ type call struct {
 	// undoBy is the call's deadline, by which an ADD's undo ends (see
 	// reserveUndo); zero outside ADD.
 	undoBy time.Time
+	// kubeServer is the API server address kept by the node's last call
+	// (kubeserver.go).
+	kubeServer string
 	// finishing is the IPAM sessions' ends (hint stored, host lock
 	// released) still running; close waits for them.
 	finishing sync.WaitGroup
@@ -55,6 +58,10 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 	if ipamOnly {
 		nc.NodenameFileOptional = true
 	}
+	var kubeServer string
+	if datastoreOf(nc) == datastoreKubernetes {
+		kubeServer = predialKubeServer(nc)
+	}
 	cargs, err := parseArgs(args.Args)
 	if err != nil {
 		return nil, err
@@ -70,7 +77,7 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 	if lerr != nil {
 		slog.Warn("cannot open the log file; logging to stderr only", "path", nc.LogFilePath, "err", lerr)
 	}
-	c := &call{args: args, nc: nc, cargs: cargs}
+	c := &call{args: args, nc: nc, cargs: cargs, kubeServer: kubeServer}
 	c.ctx, c.done = context.WithTimeout(context.Background(), datastoreTimeout)
 	prevDone := c.done
 	c.done = func() { prevDone(); closeLog() }
@@ -96,6 +103,9 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 
 func (c *call) close() {
 	c.finishing.Wait()
+	if datastoreOf(c.nc) == datastoreKubernetes {
+		keepKubeServer(c.nc, c.kubeServer)
+	}
 	if c.store != nil {
 		c.store.Close()
 	}

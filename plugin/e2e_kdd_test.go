@@ -457,3 +457,28 @@ func TestKDDEndpointWrittenAlongsideHNSIntegration(t *testing.T) {
 	}
 	h.leakCheck()
 }
+
+// The node keeps the API server's address for the next call to connect to
+// early (kube-server beside the IPAM lock); a kept address that is wrong
+// (a server moved) costs nothing but that early connection, and is
+// corrected.
+func TestKDDKeepsServerAddressIntegration(t *testing.T) {
+	h := newKDDHarnessIn(t, kastest.CRDsV1)
+	rt := h.kubePod("web-0", nil)
+	kept := filepath.Join(filepath.Dir(h.conf["ipam_lock_file"].(string)), "kube-server")
+	want := strings.TrimPrefix(h.kas.URL(), "https://")
+	h.mustAdd(rt)
+	if b, err := os.ReadFile(kept); err != nil || string(b) != want {
+		t.Fatalf("kept server address %q, %v; want %q", b, err, want)
+	}
+	if err := os.WriteFile(kept, []byte("127.0.0.1:1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.del(rt); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(kept); err != nil || string(b) != want {
+		t.Fatalf("kept server address after a wrong one %q, %v; want %q", b, err, want)
+	}
+	h.leakCheck()
+}

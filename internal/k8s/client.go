@@ -84,8 +84,10 @@ func newClient(ac *apiConfig, timeout time.Duration, userAgent string) (*Client,
 	c.http = &http.Client{Transport: counting{next: rt, c: c}}
 	if ac.Exec == nil && directTLS(t, base.String()) {
 		c.early = &tlsDialer{dial: t.DialContext, config: func() *tls.Config { return t.TLSClientConfig },
-			h2: t.ForceAttemptHTTP2, timeout: t.TLSHandshakeTimeout}
+			h2: t.ForceAttemptHTTP2, timeout: t.TLSHandshakeTimeout, predial: ac.dial == nil}
 		t.DialTLSContext = c.early.DialTLSContext
+	} else {
+		dropPredialed()
 	}
 	return c, nil
 }
@@ -96,11 +98,25 @@ func (c *Client) connectEarly() {
 	if c.early == nil {
 		return
 	}
+	c.early.openEarly(c.earlyAddr())
+}
+
+// earlyAddr is the host:port of the early connection.
+func (c *Client) earlyAddr() string {
 	port := c.base.Port()
 	if port == "" {
 		port = "443"
 	}
-	c.early.openEarly(net.JoinHostPort(c.base.Hostname(), port))
+	return net.JoinHostPort(c.base.Hostname(), port)
+}
+
+// DirectAddr is the host:port the Client connects to directly (https, no
+// proxy, no exec plugin), which a later process may Predial; "" otherwise.
+func (c *Client) DirectAddr() string {
+	if c.early == nil {
+		return ""
+	}
+	return c.earlyAddr()
 }
 
 // Server is the API server's URL.

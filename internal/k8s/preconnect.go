@@ -23,7 +23,10 @@ import (
 // (http.Transport.DialTLSContext), so that one can be opened before the
 // transport asks for it.
 type tlsDialer struct {
-	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// predial: the TCP connection Predial started may stand in for dial
+	// (dial is the default one, whose connections it makes).
+	predial bool
 	config  func() *tls.Config // the transport's, read when dialing (the session cache is set later)
 	h2      bool
 	timeout time.Duration
@@ -44,9 +47,15 @@ type earlyConn struct {
 // dialTLS opens a TLS connection to addr as http.Transport would: the
 // configured server name, else addr's host; ALPN h2 when HTTP/2 is on.
 func (d *tlsDialer) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
-	raw, err := d.dial(ctx, network, addr)
-	if err != nil {
-		return nil, err
+	var raw net.Conn
+	if d.predial {
+		raw = takePredialed(ctx, addr)
+	}
+	if raw == nil {
+		var err error
+		if raw, err = d.dial(ctx, network, addr); err != nil {
+			return nil, err
+		}
 	}
 	cfg := d.config().Clone()
 	if cfg.ServerName == "" {

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,7 +85,7 @@ func newTransport(ac *apiConfig, userAgent string) (http.RoundTripper, *http.Tra
 
 	dial := ac.dial
 	if dial == nil {
-		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		dial = defaultDial
 	}
 	proxy := http.ProxyFromEnvironment
 	if ac.Proxy != nil {
