@@ -9,6 +9,7 @@ import (
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/internal/statedir"
+	"github.com/calico-win/cni/internal/testdir"
 	"github.com/calico-win/cni/ipam"
 )
 
@@ -17,7 +18,7 @@ import (
 // whole version is read back as stored, and a file of an older version
 // (no checksum) counts as no hint.
 func TestHintFileTornWrites(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "state")
+	dir := filepath.Join(testdir.New(t), "state")
 	if err := statedir.Ensure(dir, false); err != nil {
 		t.Fatal(err)
 	}
