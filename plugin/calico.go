@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -314,6 +315,7 @@ func (c *call) wepAlongside(got *ipamOutcome) chan error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.writeWEP(got, "") }()
+	runtime.Gosched() // let the write reach the network before HNS's work takes this thread
 	return done
 }
 
@@ -435,6 +437,7 @@ func (c *call) del() error {
 	// kept: the address is released only once both are gone.
 	weps := make(chan error, 1)
 	go func() { weps <- c.removeWEP(c.ctx, k, snap) }()
+	runtime.Gosched() // the write is the longer of the two: let it reach the network first
 	rerr := c.removePod(snap, handles)
 	werr := <-weps
 	if werr != nil && rerr != nil {

@@ -193,12 +193,34 @@ type request struct {
 	body        any    // marshalled to JSON, or []byte as is
 }
 
+// encodedBody is r's body as sent: nil for none.
+func (r request) encodedBody() ([]byte, error) {
+	if b, ok := r.body.([]byte); ok || r.body == nil {
+		return b, nil
+	}
+	b, err := json.Marshal(r.body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the body of %s %s: %w", r.method, r.path, err)
+	}
+	return b, nil
+}
+
 // do sends r and decodes a successful answer into out (when not nil).
 // Failures are *APIError (the server answered) or errors wrapping
 // datastore.ErrUnavailable / ErrUnauthorized (it could not be reached, or TLS
 // failed).
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	if !c.connected.Load() {
+		// The body is encoded before waiting for the connection: a type's
+		// first encoding in a process is slow (reflection), and would
+		// otherwise come after the wait.
+		if r.body != nil {
+			b, err := r.encodedBody()
+			if err != nil {
+				return err
+			}
+			r.body = b
+		}
 		c.first.Lock()
 		if !c.connected.Load() {
 			// The others wait for the connection, not for this answer:
@@ -221,14 +243,11 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
 	u.RawQuery = r.query.Encode()
 	var body io.Reader
+	b, err := r.encodedBody()
+	if err != nil {
+		return err
+	}
 	if r.body != nil {
-		b, ok := r.body.([]byte)
-		if !ok {
-			var err error
-			if b, err = json.Marshal(r.body); err != nil {
-				return fmt.Errorf("encoding the body of %s %s: %w", r.method, r.path, err)
-			}
-		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
