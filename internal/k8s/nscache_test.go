@@ -1,14 +1,11 @@
 package k8s
 
 import (
-	"context"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestGetNamespaceFromWatchCache: a namespace is read with
@@ -32,14 +29,7 @@ func TestGetNamespaceFromWatchCache(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	ac := &apiConfig{Host: srv.URL, CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
-	c, err := newClient(ac, 10*time.Second, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	c, ctx := serverClient(t, srv)
 	for _, name := range []string{"old", "new"} {
 		ns, err := c.GetNamespace(ctx, name)
 		if err != nil || ns.Metadata.Labels["team"] != "a" {

@@ -45,6 +45,21 @@ func countingServer(t *testing.T) (srv *httptest.Server, accepted, closed *atomi
 	return srv, accepted, closed
 }
 
+// serverClient is a Client of srv (trusting its certificate, dialing as a
+// CNI call does), closed when the test ends, and a context for its requests.
+func serverClient(t *testing.T, srv *httptest.Server) (*Client, context.Context) {
+	t.Helper()
+	ac := &apiConfig{Host: srv.URL, CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
+	c, err := newClient(ac, 10*time.Second, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return c, ctx
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for end := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
@@ -62,18 +77,11 @@ func TestPredialedConnectionIsUsed(t *testing.T) {
 	srv, accepted, _ := countingServer(t)
 	Predial(srv.Listener.Addr().String())
 	waitFor(t, "the predialed connection", func() bool { return accepted.Load() == 1 })
-	ac := &apiConfig{Host: srv.URL, CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
-	c, err := newClient(ac, 10*time.Second, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, ctx := serverClient(t, srv)
 	if got, want := c.DirectAddr(), srv.Listener.Addr().String(); got != want {
 		t.Errorf("DirectAddr = %q, want %q", got, want)
 	}
 	c.connectEarly()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	for range 3 {
 		if _, err := c.GetNamespace(ctx, "default"); err != nil {
 			t.Fatal(err)
@@ -92,14 +100,7 @@ func TestPredialedConnectionElsewhereIsClosed(t *testing.T) {
 	Predial(other.Listener.Addr().String())
 	waitFor(t, "the predialed connection", func() bool { return otherAccepted.Load() == 1 })
 	srv, accepted, _ := countingServer(t)
-	ac := &apiConfig{Host: srv.URL, CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
-	c, err := newClient(ac, 10*time.Second, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	c, ctx := serverClient(t, srv)
 	if _, err := c.GetNamespace(ctx, "default"); err != nil {
 		t.Fatal(err)
 	}
