@@ -404,8 +404,7 @@ func (c *call) del() error {
 	// ClusterInfo: during a datastore migration (datastoreReady false) a
 	// DEL writes nothing, as Calico's DEL; the runtime retries it.
 	q := datastore.Query{ClusterInfo: true}
-	epd := c.endpointDeleter()
-	if epd == nil {
+	if c.endpointDeleter() == nil { // else removeWEP deletes it unread
 		q.Endpoints = []datastore.WEPKey{k}
 	}
 	if c.calicoIPAM() {

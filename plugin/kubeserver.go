@@ -18,6 +18,9 @@ func kubeServerFile(nc *NetConf) string { return stateFile(nc, "kube-server") }
 
 // predialKubeServer starts the connection to the kept address, and
 // returns that address ("" when none is kept).
+//
+// It runs before logging is set up, so an untrusted file is skipped
+// silently (readState would log it); the next call's write replaces it.
 func predialKubeServer(nc *NetConf) string {
 	b, err := statedir.ReadFile(kubeServerFile(nc))
 	if err != nil {
