@@ -61,6 +61,11 @@ func openCall(cmd string, args *skel.CmdArgs, ipamOnly bool) (*call, error) {
 	var kubeServer string
 	if datastoreOf(nc) == datastoreKubernetes {
 		kubeServer = predialKubeServer(nc)
+		// The API client (its kubeconfig parsed, its TLS handshake started)
+		// is made while this call sets itself up: openKDD then finds it made,
+		// or waits for it. One that fails is not kept, so openKDD makes it
+		// again and reports why.
+		go kubeClient(nc)
 	}
 	cargs, err := parseArgs(args.Args)
 	if err != nil {

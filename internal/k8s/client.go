@@ -31,8 +31,11 @@ type Client struct {
 
 	// The first request goes alone: requests sent at once by a new client
 	// would each open a TCP and TLS connection before HTTP/2 could put
-	// them all on one.
-	first     sync.Mutex
+	// them all on one. The others wait for up, closed once it has its
+	// connection (or has failed to get one), and then all go at once.
+	first     atomic.Bool // taken by the first request
+	upOnce    sync.Once
+	up        chan struct{}
 	connected atomic.Bool
 
 	// early opens the first connection as soon as the Client is made
@@ -221,19 +224,28 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			}
 			r.body = b
 		}
-		c.first.Lock()
-		if !c.connected.Load() {
+		up := c.firstUp()
+		if c.first.CompareAndSwap(false, true) {
 			// The others wait for the connection, not for this answer:
 			// once it is up (GotConn), HTTP/2 carries them alongside.
-			var once sync.Once
-			release := func() { once.Do(func() { c.connected.Store(true); c.first.Unlock() }) }
+			release := sync.OnceFunc(func() { c.connected.Store(true); close(up) })
 			defer release()
 			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { release() }})
 			return c.send(ctx, r, out)
 		}
-		c.first.Unlock()
+		select {
+		case <-up:
+		case <-ctx.Done(): // send reports it
+		}
 	}
 	return c.send(ctx, r, out)
+}
+
+// firstUp is closed once the first request has its connection, or has
+// failed to get one.
+func (c *Client) firstUp() chan struct{} {
+	c.upOnce.Do(func() { c.up = make(chan struct{}) })
+	return c.up
 }
 
 func (c *Client) send(ctx context.Context, r request, out any) error {

@@ -66,3 +66,63 @@ func TestFirstRequestHoldsOthersOnlyUntilConnected(t *testing.T) {
 		t.Errorf("%d connections, want 1", n)
 	}
 }
+
+// TestWaitForFirstConnectionEndsWithContext: a request waiting for the
+// first request's connection gives up when its own context ends, not when
+// the first request does (here a server that never finishes the TLS
+// handshake keeps the first one for its whole 10 s timeout).
+func TestWaitForFirstConnectionEndsWithContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- conn // held, never answered
+		}
+	}()
+	defer func() {
+		for {
+			select {
+			case conn := <-accepted:
+				conn.Close()
+			default:
+				return
+			}
+		}
+	}()
+	c, err := newClient(&apiConfig{Host: "https://" + ln.Addr().String(), Insecure: true}, 10*time.Second, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first := make(chan error, 1)
+	go func() { _, err := c.GetNamespace(context.Background(), "first"); first <- err }()
+	select {
+	case conn := <-accepted:
+		accepted <- conn
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first request never connected")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.GetNamespace(ctx, "second")
+	if err == nil {
+		t.Fatal("the second request succeeded against a server that never answers")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the second request gave up after %v, its context ended after 200ms", d)
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first request ended (%v) before the second", err)
+	default:
+	}
+}
