@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/containernetworking/cni/libcni"
 
 	"github.com/calico-win/cni/hns/sim"
 )
@@ -32,7 +31,7 @@ func TestHostLocalDelegationIntegration(t *testing.T) {
 		os.Symlink(filepath.Join(binDir, name), filepath.Join(pluginDir, name))
 	}
 	os.Symlink(hl, filepath.Join(pluginDir, "host-local"))
-	h.cni = libcni.NewCNIConfigWithCacheDir([]string{pluginDir}, filepath.Join(dir, "cache"), nil)
+	h.cni = newCNIConfig([]string{pluginDir}, filepath.Join(dir, "cache"))
 	h.conf["ipam"] = map[string]any{"type": "host-local", "subnet": "10.244.5.0/26", "rangeStart": "10.244.5.3",
 		"rangeEnd": "10.244.5.62", "dataDir": filepath.Join(dir, "host-local")}
 	rt := pod("web-0", h.namespace())
@@ -77,7 +76,7 @@ func TestHostLocalUsePodCidrIntegration(t *testing.T) {
 	os.MkdirAll(pluginDir, 0o755)
 	os.Symlink(filepath.Join(binDir, "calico"), filepath.Join(pluginDir, "calico"))
 	os.Symlink(hl, filepath.Join(pluginDir, "host-local"))
-	h.cni = libcni.NewCNIConfigWithCacheDir([]string{pluginDir}, filepath.Join(dir, "cache"), nil)
+	h.cni = newCNIConfig([]string{pluginDir}, filepath.Join(dir, "cache"))
 	h.conf["ipam"] = map[string]any{"type": "host-local", "subnet": "usePodCidr", "dataDir": filepath.Join(dir, "host-local")}
 	rt := h.kubePod("web-0", nil)
 	res := h.mustAdd(rt)

@@ -32,7 +32,7 @@ func (h *harness) withHostLocal() string {
 	os.MkdirAll(pluginDir, 0o755)
 	os.Symlink(filepath.Join(binDir, "calico"), filepath.Join(pluginDir, "calico"))
 	os.Symlink(hl, filepath.Join(pluginDir, "host-local"))
-	h.cni = libcni.NewCNIConfigWithCacheDir([]string{pluginDir}, filepath.Join(dir, "cache"), nil)
+	h.cni = newCNIConfig([]string{pluginDir}, filepath.Join(dir, "cache"))
 	return filepath.Join(dir, "host-local")
 }
 

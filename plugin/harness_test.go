@@ -24,8 +24,10 @@ import (
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
+	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/calico-win/cni/datastore"
 	"github.com/calico-win/cni/hns"
@@ -68,6 +70,14 @@ func binaries() (string, func(), error) {
 		}
 	}
 	return d, func() { os.RemoveAll(d) }, nil
+}
+
+// newCNIConfig is a libcni client with its exec given, as containerd's
+// go-cni gives it: libcni sets a missing one on first use, unguarded,
+// which is a data race when a test's goroutines share the client.
+func newCNIConfig(paths []string, cacheDir string) *libcni.CNIConfig {
+	return libcni.NewCNIConfigWithCacheDir(paths, cacheDir, &invoke.DefaultExec{
+		RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}})
 }
 
 // harness is one test's world: a wiped Calico datastore, a fresh simulated
@@ -120,7 +130,7 @@ func (h *harness) setup(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.cni = libcni.NewCNIConfigWithCacheDir([]string{binDir}, filepath.Join(dir, "cache"), nil)
+	h.cni = newCNIConfig([]string{binDir}, filepath.Join(dir, "cache"))
 	h.conf = map[string]any{
 		"type": "calico", "mode": h.mode, "vxlan_vni": 4096, "vxlan_mac_prefix": "0E-2A",
 		"windows_use_single_network": true, "nodename": node, "nodename_file_optional": true,

@@ -6,6 +6,7 @@
 #   staticcheck      honnef.co/go/tools v0.8.2, the linter make test runs
 #   host-local       the reference IPAM plugin (containernetworking/plugins v1.9.1),
 #                    for the tests of IPAM delegation
+#   gcc              Debian's, for go test -race (the race detector needs cgo)
 # Wine and MinGW are installed by scripts/wine-test.sh, kube-apiserver by
 # scripts/kube-apiserver.sh. Idempotent; a warm run takes well under a second.
 set -euo pipefail
@@ -30,6 +31,11 @@ if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
 	apt_install etcd-server etcd-client
 	# The package's service must not hold the default ports on a systemd host.
 	command -v systemctl >/dev/null && systemctl disable --now etcd >/dev/null 2>&1 || true
+fi
+
+if ! command -v gcc >/dev/null; then
+	log "installing gcc (go test -race)"
+	apt_install gcc libc6-dev
 fi
 
 if [ ! -x "$bin/cnitool" ]; then

@@ -43,6 +43,19 @@ export CALICO_WIN_BIN=$PWD/bin
 step "go test"
 go test -count=1 -timeout 20m ./...
 
+# The race detector: every package's own tests, and the plugin's concurrent
+# lifecycles (parallel requests, the early connection, ADDs side by side,
+# outages) run through binaries built with -race. A race in a binary makes
+# it exit 66 and print the report, so the test fails. The whole plugin
+# suite under -race takes over 30 minutes here, hence the selection.
+step "go test -race"
+CGO_ENABLED=1 go test -race -count=1 -timeout 20m $(go list ./... | grep -v '/plugin$')
+race_bin=$(mktemp -d)
+trap 'rm -rf "$race_bin"' EXIT
+CGO_ENABLED=1 go build -race -o "$race_bin/" ./cmd/calico ./cmd/calico-ipam
+CGO_ENABLED=1 CALICO_WIN_BIN=$race_bin go test -race -count=1 -timeout 20m ./plugin -run \
+	'^(TestAddCheckDelIntegration|TestKDDAddCheckDelIntegration|TestKDDConcurrentAddsIntegration|TestIPAMConcurrentProcessesIntegration|TestKDDConnectsWhileCallSetsUp|TestKDDEndpointWrittenAlongsideHNSIntegration|TestKDDFaultLeavesNothingIntegration|TestEtcdClusterOutagesIntegration)$'
+
 step "windows tests under wine"
 # As Windows binaries: the hcn adapter (against fake HCN DLLs), the
 # simulator's and the IPAM lock's Windows file locking (LockFileEx), log

@@ -27,7 +27,12 @@ type tlsDialer struct {
 	// predial: the TCP connection Predial started may stand in for dial
 	// (dial is the default one, whose connections it makes).
 	predial bool
-	config  func() *tls.Config // the transport's, read when dialing (the session cache is set later)
+	// config is the transport's TLS config, read when a connection is
+	// opened (the session cache is set after the dialer is made). The
+	// transport writes to it once, at its first request (its HTTP/2 setup
+	// adds the ALPN protocols), so an early connection clones it before
+	// any request can be sent (openEarly), not in its own goroutine.
+	config  func() *tls.Config
 	h2      bool
 	timeout time.Duration
 
@@ -44,9 +49,10 @@ type earlyConn struct {
 	cancel context.CancelFunc
 }
 
-// dialTLS opens a TLS connection to addr as http.Transport would: the
-// configured server name, else addr's host; ALPN h2 when HTTP/2 is on.
-func (d *tlsDialer) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+// dialTLS opens a TLS connection to addr as http.Transport would, with a
+// copy of base: the configured server name, else addr's host; ALPN h2 when
+// HTTP/2 is on.
+func (d *tlsDialer) dialTLS(ctx context.Context, network, addr string, base *tls.Config) (net.Conn, error) {
 	var raw net.Conn
 	if d.predial {
 		raw = takePredialed(ctx, addr)
@@ -57,7 +63,7 @@ func (d *tlsDialer) dialTLS(ctx context.Context, network, addr string) (net.Conn
 			return nil, err
 		}
 	}
-	cfg := d.config().Clone()
+	cfg := base.Clone()
 	if cfg.ServerName == "" {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -101,19 +107,20 @@ func (d *tlsDialer) DialTLSContext(ctx context.Context, network, addr string) (n
 			return nil, ctx.Err()
 		}
 	}
-	return d.dialTLS(ctx, network, addr)
+	return d.dialTLS(ctx, network, addr, d.config())
 }
 
 // openEarly starts the connection to addr.
 func (d *tlsDialer) openEarly(addr string) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
+	base := d.config().Clone()
 	e := &earlyConn{addr: addr, done: make(chan struct{}), cancel: cancel}
 	d.mu.Lock()
 	d.early = e
 	d.mu.Unlock()
 	go func() {
 		defer close(e.done)
-		e.conn, e.err = d.dialTLS(ctx, "tcp", addr)
+		e.conn, e.err = d.dialTLS(ctx, "tcp", addr, base)
 	}()
 }
 
