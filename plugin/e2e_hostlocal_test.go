@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/calico-win/cni/hns/sim"
 )
 
