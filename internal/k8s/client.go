@@ -33,10 +33,9 @@ type Client struct {
 	// would each open a TCP and TLS connection before HTTP/2 could put
 	// them all on one. The others wait for up, closed once it has its
 	// connection (or has failed to get one), and then all go at once.
-	first     atomic.Bool // taken by the first request
-	upOnce    sync.Once
-	up        chan struct{}
-	connected atomic.Bool
+	first  atomic.Bool // taken by the first request
+	upOnce sync.Once
+	up     chan struct{}
 
 	// early opens the first connection as soon as the Client is made
 	// (preconnect.go); nil when it cannot.
@@ -213,7 +212,7 @@ func (r request) encodedBody() ([]byte, error) {
 // datastore.ErrUnavailable / ErrUnauthorized (it could not be reached, or TLS
 // failed).
 func (c *Client) do(ctx context.Context, r request, out any) error {
-	if !c.connected.Load() {
+	if up := c.firstUp(); !closed(up) {
 		// The body is encoded before waiting for the connection: a type's
 		// first encoding in a process is slow (reflection), and would
 		// otherwise come after the wait.
@@ -224,11 +223,10 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			}
 			r.body = b
 		}
-		up := c.firstUp()
 		if c.first.CompareAndSwap(false, true) {
 			// The others wait for the connection, not for this answer:
 			// once it is up (GotConn), HTTP/2 carries them alongside.
-			release := sync.OnceFunc(func() { c.connected.Store(true); close(up) })
+			release := sync.OnceFunc(func() { close(up) })
 			defer release()
 			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { release() }})
 			return c.send(ctx, r, out)
@@ -246,6 +244,15 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 func (c *Client) firstUp() chan struct{} {
 	c.upOnce.Do(func() { c.up = make(chan struct{}) })
 	return c.up
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *Client) send(ctx context.Context, r request, out any) error {
